@@ -1,0 +1,1 @@
+"""Trials, owners' votes, contracts, fallback, invoices and payments (later issues)."""

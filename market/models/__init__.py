@@ -1,0 +1,31 @@
+"""The market's data: geography and the compound register, firms, the people who act for
+them, fee schedules, and the event log that every service writes."""
+
+from .compounds import Committee, CommitteeMember, CommitteeRole, Compound, ManagementStatus
+from .events import Event
+from .fees import EnforcementMode, FeeGrade, FeeSchedule, FeeScheduleStatus
+from .firms import Firm, FirmMember, FirmRole, FirmStatus
+from .geography import District, StreetOffice
+from .people import Invitation, InvitationKind, Official
+
+__all__ = [
+    "Committee",
+    "CommitteeMember",
+    "CommitteeRole",
+    "Compound",
+    "District",
+    "EnforcementMode",
+    "Event",
+    "FeeGrade",
+    "FeeSchedule",
+    "FeeScheduleStatus",
+    "Firm",
+    "FirmMember",
+    "FirmRole",
+    "FirmStatus",
+    "Invitation",
+    "InvitationKind",
+    "ManagementStatus",
+    "Official",
+    "StreetOffice",
+]

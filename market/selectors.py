@@ -1,0 +1,90 @@
+"""Reads. Pages and views ask here for what they show."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Compound, District, Event, Firm, FirmStatus, ManagementStatus
+from .models.compounds import SERVED_STATUSES
+from .permissions import roles_of
+
+
+@dataclass(frozen=True)
+class Coverage:
+    registered: int
+    seeking: int
+    trial: int
+    contracted: int
+    fallback: int
+
+    @property
+    def served(self) -> int:
+        return self.trial + self.contracted + self.fallback
+
+    @property
+    def rate_percent(self) -> Decimal | None:
+        """Coverage rate = compounds with a responsible operator / registered compounds."""
+        if not self.registered:
+            return None
+        return (Decimal(100) * self.served / self.registered).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+
+
+def coverage_summary(*, district: District | None = None) -> Coverage:
+    compounds = Compound.objects.all()
+    if district is not None:
+        compounds = compounds.filter(street_office__district=district)
+    counts = compounds.aggregate(
+        registered=Count("pk"),
+        **{
+            status: Count("pk", filter=Q(management_status=status))
+            for status in ManagementStatus.values
+        },
+    )
+    return Coverage(**counts)
+
+
+def compounds_in_district(
+    *, district: District, status: str | None = None, street_office_id: int | None = None
+) -> QuerySet[Compound]:
+    compounds = Compound.objects.filter(street_office__district=district).select_related(
+        "street_office"
+    )
+    if status:
+        compounds = compounds.filter(management_status=status)
+    if street_office_id:
+        compounds = compounds.filter(street_office_id=street_office_id)
+    return compounds.order_by("street_office__name", "name")
+
+
+def compounds_of_committee_member(*, user) -> list[Compound]:
+    ids = roles_of(user).compound_ids
+    return list(Compound.objects.filter(pk__in=ids).select_related("street_office__district"))
+
+
+def compound_with_committee(*, compound_id: int) -> Compound:
+    return (
+        Compound.objects.select_related("street_office__district")
+        .prefetch_related("committees__members")
+        .get(pk=compound_id)
+    )
+
+
+def events_for(*, target, limit: int = 50) -> QuerySet[Event]:
+    from django.contrib.contenttypes.models import ContentType
+
+    return Event.objects.filter(
+        content_type=ContentType.objects.get_for_model(target), object_id=str(target.pk)
+    ).select_related("actor")[:limit]
+
+
+def approved_firms(*, district: District | None = None) -> QuerySet[Firm]:
+    firms = Firm.objects.filter(status=FirmStatus.APPROVED)
+    if district is not None:
+        firms = firms.filter(districts=district)
+    return firms.prefetch_related("districts").order_by("-is_fallback_operator", "name")
+
+
+__all__ = ["SERVED_STATUSES", "Coverage", "coverage_summary"]

@@ -1,0 +1,1 @@
+"""Ratings, service requests, the three rates, evaluations and fee adjustments (later issues)."""

@@ -1,0 +1,82 @@
+import pytest
+from django.utils import translation
+
+from tests.factories import (
+    CommitteeMemberFactory,
+    CompoundFactory,
+    DistrictFactory,
+    FirmMemberFactory,
+    OfficialFactory,
+    StreetOfficeFactory,
+    give_totp,
+)
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    """Tests see what users see: Simplified Chinese unless a test switches."""
+    with translation.override("zh-hans"):
+        yield
+
+
+@pytest.fixture
+def district(db):
+    return DistrictFactory(name="大兴区", code="110115")
+
+
+@pytest.fixture
+def other_district(db):
+    return DistrictFactory(name="通州区", code="110112")
+
+
+@pytest.fixture
+def street_office(district):
+    return StreetOfficeFactory(district=district, name="兴丰街道")
+
+
+@pytest.fixture
+def compound(street_office):
+    return CompoundFactory(street_office=street_office, name="枣园小区")
+
+
+@pytest.fixture
+def other_compound(street_office):
+    return CompoundFactory(street_office=street_office, name="康庄小区")
+
+
+@pytest.fixture
+def committee_member(compound):
+    """A user holding a seat on the committee of ``compound``."""
+    seat = CommitteeMemberFactory(committee__compound=compound, role="chair")
+    return seat.user
+
+
+@pytest.fixture
+def official(district):
+    """A bureau official of ``district`` with TOTP set up."""
+    post = OfficialFactory(district=district)
+    give_totp(post.user)
+    return post.user
+
+
+@pytest.fixture
+def official_without_mfa(district):
+    return OfficialFactory(district=district).user
+
+
+@pytest.fixture
+def other_official(other_district):
+    post = OfficialFactory(district=other_district)
+    give_totp(post.user)
+    return post.user
+
+
+@pytest.fixture
+def firm_admin(district):
+    member = FirmMemberFactory(role="admin", firm__districts=[district])
+    return member.user
+
+
+@pytest.fixture
+def firm_staff(district):
+    return FirmMemberFactory(role="staff", firm__districts=[district]).user
