@@ -72,12 +72,10 @@ def compound_with_committee(*, compound_id: int) -> Compound:
     )
 
 
-def events_for(*, target, limit: int = 50) -> QuerySet[Event]:
-    from django.contrib.contenttypes.models import ContentType
-
-    return Event.objects.filter(
-        content_type=ContentType.objects.get_for_model(target), object_id=str(target.pk)
-    ).select_related("actor")[:limit]
+def compound_timeline(*, compound: Compound, limit: int = 50) -> QuerySet[Event]:
+    """What has happened to a compound: its register entry, committee, invitations, and
+    (later) trials, contracts and fallback."""
+    return Event.objects.filter(compound=compound).select_related("actor")[:limit]
 
 
 def approved_firms(*, district: District | None = None) -> QuerySet[Firm]:

@@ -11,7 +11,22 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .compounds import Compound
 from .geography import District
+
+# What each action means to a person reading a timeline or the audit trail.
+ACTION_LABELS = {
+    "compound.registered": _("Put on the compound register"),
+    "compound.management_status_changed": _("Management status changed"),
+    "committee.registered": _("Committee registered"),
+    "invitation.created": _("Invitation sent"),
+    "invitation.accepted": _("Invitation accepted"),
+    "invitation.revoked": _("Invitation withdrawn"),
+    "firm.applied": _("Firm applied"),
+    "firm.approved": _("Firm approved"),
+    "firm.member_added": _("Staff member added"),
+    "official.appointed": _("Official appointed"),
+}
 
 
 class Event(models.Model):
@@ -41,6 +56,15 @@ class Event(models.Model):
         db_constraint=False,
         related_name="+",
     )
+    # The compound it concerns, if any: the timeline on the compound's page.
+    compound = models.ForeignKey(
+        Compound,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
@@ -53,3 +77,7 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))

@@ -1,12 +1,33 @@
 from django.contrib.contenttypes.models import ContentType
 
-from ..models import Event
+from ..models import Compound, Event
+
+
+def _compound_of(target) -> Compound | None:
+    if isinstance(target, Compound):
+        return target
+    compound = getattr(target, "compound", None)
+    return compound if isinstance(compound, Compound) else None
 
 
 def event_record(
-    *, actor, action: str, target, district=None, before=None, after=None, data: dict | None = None
+    *,
+    actor,
+    action: str,
+    target,
+    district=None,
+    compound=None,
+    before=None,
+    after=None,
+    data: dict | None = None,
 ) -> Event:
-    """Append one row to the event log. Call it inside the service's transaction."""
+    """Append one row to the event log. Call it inside the service's transaction.
+
+    The compound is taken from the target when it is one or has one (a committee); the
+    district then follows from the compound."""
+    compound = compound or _compound_of(target)
+    if district is None and compound is not None:
+        district = compound.street_office.district
     return Event.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
@@ -14,6 +35,7 @@ def event_record(
         object_id=str(target.pk),
         object_repr=str(target)[:200],
         district=district,
+        compound=compound,
         before=before,
         after=after,
         data=data or {},

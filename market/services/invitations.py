@@ -88,6 +88,7 @@ def invitation_create(
         action="invitation.created",
         target=invitation,
         district=_district_of(invitation),
+        compound=_compound_of(invitation),
         after={
             "kind": kind,
             "email": invitation.email,
@@ -103,6 +104,12 @@ def _district_of(invitation: Invitation):
     if invitation.kind == InvitationKind.COMMITTEE:
         return invitation.committee_member.committee.compound.street_office.district
     return invitation.district
+
+
+def _compound_of(invitation: Invitation):
+    if invitation.kind == InvitationKind.COMMITTEE:
+        return invitation.committee_member.committee.compound
+    return None
 
 
 def _send_invitation(invitation: Invitation, url: str) -> None:
@@ -194,6 +201,7 @@ def invitation_accept(
         action="invitation.accepted",
         target=invitation,
         district=_district_of(invitation),
+        compound=_compound_of(invitation),
         after={"user": user.email},
     )
     forget_roles(user)
@@ -231,6 +239,10 @@ def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
     locked.revoked_at = timezone.now()
     locked.save(update_fields=["revoked_at"])
     event_record(
-        actor=actor, action="invitation.revoked", target=locked, district=_district_of(locked)
+        actor=actor,
+        action="invitation.revoked",
+        target=locked,
+        district=_district_of(locked),
+        compound=_compound_of(locked),
     )
     return locked

@@ -53,7 +53,7 @@ def compound_page(request, pk: int):
             "members": [m for m in committee.members.all() if m.left_on is None]
             if committee
             else [],
-            "events": selectors.events_for(target=compound, limit=20),
+            "events": selectors.compound_timeline(compound=compound, limit=20),
             "is_my_compound": compound.pk in roles_of(request.user).compound_ids,
         },
     )

@@ -152,3 +152,21 @@ def test_street_official_registers_committees_only_in_their_street(
     assert client.get(reverse("committee_create", args=[elsewhere.pk])).status_code == 403
     # Street officials do not run the district's register.
     assert client.get(reverse("compound_create", args=[district.code])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_compound_timeline_shows_the_committee_and_invitations(client, official, compound):
+    committee_register(
+        actor=official,
+        compound=compound,
+        kind="owners",
+        members=[MemberData(**m) for m in people(3)],
+    )
+    client.force_login(official)
+
+    response = client.get(reverse("compound_page", args=[compound.pk]))
+
+    labels = [event.action_label for event in response.context["events"]]
+    assert "委员会已登记" in labels
+    assert labels.count("已发送邀请") == 3
+    assert "委员会已登记" in response.content.decode()
