@@ -29,7 +29,10 @@ run: install
 	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "物业超市 is starting on http://$(HOST):$(PORT)/  (back office: http://$(HOST):$(PORT)/admin/)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@# Background tasks (django-tasks, database backend) run in a worker beside the server.
+	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Browser tests need Debian's Chromium and CJK fonts; install them when missing (root only).
 system-test-deps:

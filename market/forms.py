@@ -71,6 +71,24 @@ class StaffInviteForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=FirmRole.choices, initial=FirmRole.STAFF)
 
 
+class OfficialInviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    street_office = forms.ModelChoiceField(
+        label=_("Street office"),
+        queryset=None,
+        required=False,
+        empty_label=_("— the district bureau —"),
+        help_text=_(
+            "Leave empty to invite a bureau official; choose a street office to "
+            "invite one of its officials."
+        ),
+    )
+
+    def __init__(self, *args, district, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street_office"].queryset = district.street_offices.all()
+
+
 class SetPasswordForInvitationForm(forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=100)
     password1 = forms.CharField(

@@ -12,6 +12,11 @@ urlpatterns = [
     path("district/<str:code>/", district.district_home, name="district_detail"),
     path("district/<str:code>/compounds/new/", district.compound_create, name="compound_create"),
     path(
+        "district/<str:code>/officials/invite/",
+        district.official_invite_view,
+        name="official_invite",
+    ),
+    path(
         "district/compounds/<int:pk>/committee/new/",
         district.committee_create,
         name="committee_create",

@@ -159,6 +159,8 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "xlsx", "docx", "odt", "txt"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False  # accounts are managed through allauth
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# No avatars fetched from outside: a bureau's back office makes no third-party requests.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

@@ -8,7 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from .. import selectors
-from ..forms import CommitteeForm, CommitteeMemberFormSet, CompoundForm, add_service_errors
+from ..forms import (
+    CommitteeForm,
+    CommitteeMemberFormSet,
+    CompoundForm,
+    OfficialInviteForm,
+    add_service_errors,
+)
 from ..models import CommitteeMember, Compound, District, ManagementStatus
 from ..permissions import (
     can_manage_committee,
@@ -19,6 +25,7 @@ from ..permissions import (
 )
 from ..services.committees import committee_member_invite, committee_register
 from ..services.compounds import compound_register
+from ..services.officials import official_invite
 
 
 def _official_district(request, code: str | None = None) -> District:
@@ -127,3 +134,24 @@ def committee_member_reinvite(request, pk: int):
     committee_member_invite(actor=request.user, seat=seat)
     messages.success(request, _("A new invitation was sent to %(email)s.") % {"email": seat.email})
     return redirect("compound_page", pk=seat.committee.compound_id)
+
+
+@login_required
+def official_invite_view(request, code: str):
+    """A bureau official invites a colleague or a street-office official."""
+    district = _official_district(request, code)
+    if not can_manage_register(request.user, district):
+        raise PermissionDenied
+    form = OfficialInviteForm(request.POST or None, district=district)
+    if request.method == "POST" and form.is_valid():
+        official_invite(actor=request.user, district=district, **form.cleaned_data)
+        messages.success(
+            request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+        )
+        return redirect("district_detail", code=district.code)
+    return render(
+        request,
+        "market/official_invite.html",
+        {"district": district, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
