@@ -161,12 +161,38 @@ def can_manage_committee(user, committee: Committee) -> bool:
 
 
 def can_view_firm_private(user, firm: Firm) -> bool:
+    """A firm's application, licence and staff: its own staff and its vetting bureau."""
     if user.is_superuser:
         return True
     roles = roles_of(user)
-    if firm.pk in roles.firm_ids:
-        return True
-    return bool(roles.bureau_district_ids & set(firm.districts.values_list("pk", flat=True)))
+    return firm.pk in roles.firm_ids or firm.registered_district_id in roles.bureau_district_ids
+
+
+def can_vet_firm(user, firm: Firm) -> bool:
+    """Approve, reject, suspend, reinstate, revoke, blacklist, enter credit: only the
+    bureau of the district the firm is registered in."""
+    return user.is_superuser or firm.registered_district_id in roles_of(user).bureau_district_ids
+
+
+def can_moderate_firm_content(user, firm: Firm) -> bool:
+    """Approve or reject the firm's profile and offer pages: the same bureau."""
+    return can_vet_firm(user, firm)
+
+
+def can_edit_firm_content(user, firm: Firm) -> bool:
+    """Edit the firm's profile and offers (in the Wagtail admin): its staff, while the
+    firm is approved."""
+    return firm.pk in roles_of(user).firm_ids
+
+
+def can_apply_as_firm(user) -> bool:
+    """Any logged-in person who is not an official may apply on behalf of a firm."""
+    return bool(getattr(user, "is_authenticated", False)) and not roles_of(user).is_official
+
+
+def can_edit_fee_schedule(user, district: District) -> bool:
+    """Draft and approve the district's fee schedule: its bureau."""
+    return user.is_superuser or district.pk in roles_of(user).bureau_district_ids
 
 
 def can_manage_firm_staff(user, firm: Firm) -> bool:

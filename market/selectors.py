@@ -1,11 +1,23 @@
 """Reads. Pages and views ask here for what they show."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
-from .models import Compound, District, Event, Firm, FirmStatus, ManagementStatus
+from .models import (
+    Compound,
+    District,
+    Event,
+    FeeGrade,
+    FeeSchedule,
+    FeeScheduleStatus,
+    Firm,
+    FirmStatus,
+    ManagementStatus,
+)
 from .models.compounds import SERVED_STATUSES
 from .permissions import roles_of
 
@@ -83,6 +95,26 @@ def approved_firms(*, district: District | None = None) -> QuerySet[Firm]:
     if district is not None:
         firms = firms.filter(districts=district)
     return firms.prefetch_related("districts").order_by("-is_fallback_operator", "name")
+
+
+def current_fee_schedule(*, district: District, on: date | None = None) -> FeeSchedule | None:
+    """The approved schedule in force in ``district`` on ``on`` (default: today)."""
+    on = on or timezone.localdate()
+    return (
+        FeeSchedule.objects.filter(
+            district=district, status=FeeScheduleStatus.APPROVED, effective_from__lte=on
+        )
+        .order_by("-effective_from", "-version")
+        .prefetch_related("grades")
+        .first()
+    )
+
+
+def fee_grade_for(*, district: District, grade: int, on: date | None = None) -> FeeGrade | None:
+    schedule = current_fee_schedule(district=district, on=on)
+    if schedule is None:
+        return None
+    return next((g for g in schedule.grades.all() if g.grade == grade), None)
 
 
 __all__ = ["SERVED_STATUSES", "Coverage", "coverage_summary"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, district, invitations, my
+from .views import catalogue, district, fees, invitations, my, vetting
 
 urlpatterns = [
     path("my/", my.my_home, name="my_home"),
@@ -29,3 +29,6 @@ urlpatterns = [
     path("invitations/<str:token>/", invitations.invitation_accept_view, name="invitation_accept"),
     path("catalogue/", catalogue.catalogue, name="catalogue"),
 ]
+
+# Each feature module owns its own routes.
+urlpatterns += vetting.urlpatterns + fees.urlpatterns

@@ -4,12 +4,18 @@ them, fee schedules, and the event log that every service writes."""
 from .compounds import Committee, CommitteeMember, CommitteeRole, Compound, ManagementStatus
 from .events import Event
 from .fees import EnforcementMode, FeeGrade, FeeSchedule, FeeScheduleStatus
-from .firms import Firm, FirmMember, FirmRole, FirmStatus
+from .firms import CreditEntry, CreditGrade, Firm, FirmMember, FirmRole, FirmStatus
 from .geography import District, StreetOffice
+from .offers import Offer, OfferStatus, ScopeItem
 from .people import Invitation, InvitationKind, Official
 
 __all__ = [
     "Committee",
+    "CreditEntry",
+    "CreditGrade",
+    "Offer",
+    "OfferStatus",
+    "ScopeItem",
     "CommitteeMember",
     "CommitteeRole",
     "Compound",

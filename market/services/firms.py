@@ -1,4 +1,9 @@
-"""Firms: registering, the vetting status, and their staff."""
+"""Firms: applying, vetting by the district bureau, and their staff.
+
+Vetting (DOMAIN: Firms and vetting): applied → approved | rejected;
+approved → suspended → approved (reinstated) | revoked. Every decision is an event
+with who, when and the reason; the cms follows through ``market.signals``.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import InvalidTransition
 from ..models import Firm, FirmMember, FirmRole, FirmStatus, InvitationKind
-from ..permissions import can_manage_firm_staff, require
+from ..permissions import can_manage_firm_staff, can_vet_firm, forget_roles, require
+from ..signals import firm_members_changed, firm_status_changed
 from .events import event_record
 from .invitations import invitation_create
 
-# Vetting (DOMAIN: Firms and vetting). Issue #3 adds the bureau's screens for it.
 FIRM_TRANSITIONS: dict[str, set[str]] = {
     FirmStatus.APPLIED: {FirmStatus.APPROVED, FirmStatus.REJECTED},
     FirmStatus.APPROVED: {FirmStatus.SUSPENDED, FirmStatus.REVOKED},
@@ -20,6 +25,9 @@ FIRM_TRANSITIONS: dict[str, set[str]] = {
 }
 
 FIRM_STAFF_ALREADY = _("%(email)s is already on this firm's staff.")
+REASON_REQUIRED = _("Give the reason for this decision; the firm will see it.")
+REGISTERED_DISTRICT_SERVED = _("The district the firm is registered in must be one it serves.")
+CREDIT_CODE_TAKEN = _("A firm with this unified social credit code is already registered.")
 
 
 @transaction.atomic
@@ -32,21 +40,34 @@ def firm_register(
     phone: str,
     email: str,
     districts,
+    registered_district=None,
+    licence=None,
     address: str = "",
     legal_representative: str = "",
     is_fallback_operator: bool = False,
 ) -> Firm:
+    """A firm applies. The applicant (``actor``, if a person) becomes its administrator."""
+    districts = list(districts)
+    registered_district = registered_district or (districts[0] if districts else None)
+    if registered_district is not None and registered_district not in districts:
+        raise ValidationError({"registered_district": REGISTERED_DISTRICT_SERVED})
+    code = credit_code.strip().upper()
+    if Firm.objects.filter(credit_code=code).exists():
+        raise ValidationError({"credit_code": CREDIT_CODE_TAKEN})
     firm = Firm(
         name=name.strip(),
-        credit_code=credit_code.strip().upper(),
+        credit_code=code,
         contact_name=contact_name,
         phone=phone,
         email=email,
         address=address,
         legal_representative=legal_representative,
         is_fallback_operator=is_fallback_operator,
+        registered_district=registered_district,
         status=FirmStatus.APPLIED,
     )
+    if licence is not None:
+        firm.licence = licence
     firm.full_clean()
     firm.save()
     firm.districts.set(districts)
@@ -54,38 +75,98 @@ def firm_register(
         actor=actor,
         action="firm.applied",
         target=firm,
+        district=registered_district,
         after={
             "name": firm.name,
             "credit_code": firm.credit_code,
             "districts": [d.code for d in districts],
         },
     )
+    if getattr(actor, "is_authenticated", False):
+        firm_add_member(firm=firm, user=actor, role=FirmRole.ADMIN, is_signer=True, actor=actor)
     return firm
 
 
 def _firm_transition(*, firm: Firm, target: str, actor, action: str, reason: str = "") -> Firm:
+    if actor is not None:
+        require(can_vet_firm(actor, firm))
     locked = Firm.objects.select_for_update().get(pk=firm.pk)
     before = locked.status
     if target not in FIRM_TRANSITIONS[before]:
         raise InvalidTransition(model="firm", current=before, target=target)
     locked.status = target
-    locked.save(update_fields=["status"])
+    locked.status_reason = reason
+    locked.save(update_fields=["status", "status_reason"])
     event_record(
         actor=actor,
         action=action,
         target=locked,
+        district=locked.registered_district,
         before={"status": before},
         after={"status": target},
         data={"reason": reason} if reason else None,
     )
-    firm.status = target
+    firm.status, firm.status_reason = target, reason
+    transaction.on_commit(lambda: firm_status_changed.send(sender=Firm, firm=locked))
     return locked
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": REASON_REQUIRED})
+    return reason
 
 
 @transaction.atomic
 def firm_approve(*, firm: Firm, actor) -> Firm:
     return _firm_transition(
         firm=firm, target=FirmStatus.APPROVED, actor=actor, action="firm.approved"
+    )
+
+
+@transaction.atomic
+def firm_reject(*, firm: Firm, actor, reason: str) -> Firm:
+    return _firm_transition(
+        firm=firm,
+        target=FirmStatus.REJECTED,
+        actor=actor,
+        action="firm.rejected",
+        reason=_require_reason(reason),
+    )
+
+
+@transaction.atomic
+def firm_suspend(*, firm: Firm, actor, reason: str) -> Firm:
+    # Its live sites go to fallback (issue #6 listens to firm_status_changed).
+    return _firm_transition(
+        firm=firm,
+        target=FirmStatus.SUSPENDED,
+        actor=actor,
+        action="firm.suspended",
+        reason=_require_reason(reason),
+    )
+
+
+@transaction.atomic
+def firm_reinstate(*, firm: Firm, actor, reason: str) -> Firm:
+    return _firm_transition(
+        firm=firm,
+        target=FirmStatus.APPROVED,
+        actor=actor,
+        action="firm.reinstated",
+        reason=_require_reason(reason),
+    )
+
+
+@transaction.atomic
+def firm_revoke(*, firm: Firm, actor, reason: str) -> Firm:
+    return _firm_transition(
+        firm=firm,
+        target=FirmStatus.REVOKED,
+        actor=actor,
+        action="firm.revoked",
+        reason=_require_reason(reason),
     )
 
 
@@ -100,8 +181,11 @@ def firm_add_member(
         actor=actor,
         action="firm.member_added",
         target=firm,
+        district=firm.registered_district,
         after={"user": user.email, "role": role},
     )
+    forget_roles(user)
+    transaction.on_commit(lambda: firm_members_changed.send(sender=Firm, firm=firm))
     return member
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import FirmMember, Invitation, InvitationKind, Official
+from ..models import Invitation, InvitationKind, Official
 from ..permissions import forget_roles
 from .events import event_record
 
@@ -210,12 +210,12 @@ def invitation_accept(
 
 def _attach_role(invitation: Invitation, user) -> None:
     if invitation.kind == InvitationKind.FIRM:
-        FirmMember.objects.get_or_create(
-            firm=invitation.firm,
-            user=user,
-            left_on=None,
-            defaults={"role": invitation.firm_role or "staff"},
-        )
+        from .firms import firm_add_member
+
+        if not invitation.firm.members.filter(user=user, left_on__isnull=True).exists():
+            firm_add_member(
+                firm=invitation.firm, user=user, role=invitation.firm_role or "staff", actor=user
+            )
     elif invitation.kind == InvitationKind.COMMITTEE:
         seat = invitation.committee_member
         if seat.user_id and seat.user_id != user.pk:
