@@ -7,4 +7,5 @@ class CmsConfig(AppConfig):
     verbose_name = _("Site content")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        # signals: receivers; inbox: a source for the bureau's approvals inbox (market.console)
+        from . import inbox, signals  # noqa: F401

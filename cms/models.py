@@ -8,6 +8,7 @@ bureau can approve.
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,9 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, Task, TaskState
 from wagtail.search import index
 
-from market.models import District, Firm, Offer, OfferStatus, ScopeItem, StreetOffice
+from market.catalogue import firm_live_offers, listed_offer_for_page
+from market.models import District, Firm, ScopeItem, StreetOffice
+from market.page_urls import page_url
 from market.permissions import can_moderate_firm_content
 from market.selectors import coverage_summary
 from market.services.offers import offer_fee_check
@@ -48,6 +51,9 @@ class HomePage(Page):
         return context
 
 
+FIRMS_PER_PAGE = 20
+
+
 class FirmsIndexPage(Page):
     """/firms/: the directory of vetted firms; holds every FirmPage."""
 
@@ -63,12 +69,15 @@ class FirmsIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["firm_pages"] = (
+        firm_pages = (
             FirmPage.objects.live()
             .child_of(self)
             .filter(firm__in=Firm.objects.listable())
             .select_related("firm", "logo")
-            .order_by("-firm__credit_score", "title")
+            .order_by("-firm__credit_score", "title", "pk")
+        )
+        context["firm_pages"] = Paginator(firm_pages, FIRMS_PER_PAGE).get_page(
+            request.GET.get("page")
         )
         return context
 
@@ -110,6 +119,8 @@ class FirmPage(Page):
         verbose_name = _("firm profile")
 
     def serve(self, request, *args, **kwargs):
+        # The firm and the district the page names, in one query.
+        self.firm = Firm.objects.select_related("registered_district").get(pk=self.firm_id)
         # Suspended, revoked or blacklisted firms disappear from the public site at once.
         if not self.firm.is_listable:
             raise Http404
@@ -117,11 +128,9 @@ class FirmPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["offers"] = (
-            Offer.objects.filter(firm=self.firm, status=OfferStatus.LIVE)
-            .prefetch_related("districts")
-            .order_by("grade", "fee")
-        )
+        context["offers"] = firm_live_offers(firm=self.firm)
+        # Without {% pageurl %}'s lookup of the site root paths in the cache backend.
+        context["index_url"] = page_url(self.get_parent())
         return context
 
 
@@ -244,6 +253,27 @@ class OfferPage(Page):
 
     def fee_check(self):
         return offer_fee_check(districts=list(self.districts.all()), grade=self.grade, fee=self.fee)
+
+    def serve(self, request, *args, **kwargs):
+        # As for the firm's profile: a suspended, revoked or blacklisted firm's offers
+        # leave the public site at once (DOMAIN: Firms and vetting).
+        firm = self.firm
+        if firm is None or not firm.is_listable:
+            raise Http404
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        labels = dict(ScopeItem.choices)
+        context["scope_labels"] = [labels[item] for item in self.scope_items]
+        context["firm_page"] = self.get_parent().specific
+        if getattr(request, "is_preview", False):
+            # A draft under review: flag what approving it would flag.
+            context["outside_band"] = self.fee_check().needs_outside_band_approval
+        else:
+            offer = listed_offer_for_page(page_id=self.pk)
+            context["outside_band"] = bool(offer and offer.outside_band)
+        return context
 
     def clean(self):
         super().clean()

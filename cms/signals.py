@@ -4,9 +4,9 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished
 
-from market.signals import firm_members_changed, firm_status_changed
+from market.signals import demo_district_seeded, firm_members_changed, firm_status_changed
 
-from . import services
+from . import demo, services
 from .models import OfferPage
 
 
@@ -33,3 +33,8 @@ def on_offer_page_unpublished(sender, instance, **kwargs):
 @receiver(pre_delete, sender=OfferPage)
 def on_offer_page_deleted(sender, instance, **kwargs):
     services.offer_page_unpublished(page=instance, user=None)
+
+
+@receiver(demo_district_seeded)
+def on_demo_district_seeded(sender, district, firms, created, **kwargs):
+    created["offers"] += demo.demo_content_seed(district=district, firms=firms)

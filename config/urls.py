@@ -10,6 +10,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("market.urls")),
+    path("", include("contracts.urls")),
+    path("", include("ratings.urls")),
+    path("", include("contracts.payments.urls")),
 ]
 
 if settings.DEBUG:

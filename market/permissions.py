@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from .models import (
     Committee,
     CommitteeMember,
+    CommitteeRole,
     Compound,
     District,
     Firm,
@@ -174,6 +175,12 @@ def can_vet_firm(user, firm: Firm) -> bool:
     return user.is_superuser or firm.registered_district_id in roles_of(user).bureau_district_ids
 
 
+def can_vet_firms_in(user, district: District) -> bool:
+    """See the district's firm applications and vetting list: its bureau (the officials
+    who ``can_vet_firm`` the firms registered there), not its street offices."""
+    return user.is_superuser or district.pk in roles_of(user).bureau_district_ids
+
+
 def can_moderate_firm_content(user, firm: Firm) -> bool:
     """Approve or reject the firm's profile and offer pages: the same bureau."""
     return can_vet_firm(user, firm)
@@ -198,6 +205,151 @@ def can_edit_fee_schedule(user, district: District) -> bool:
 def can_manage_firm_staff(user, firm: Firm) -> bool:
     """A firm admin invites and removes the firm's staff."""
     return user.is_superuser or firm.pk in roles_of(user).admin_firm_ids
+
+
+def can_resubmit_firm_application(user, firm: Firm) -> bool:
+    """Correct a rejected application and apply again: the firm's own administrators
+    (not the bureau that vets it, nor a superuser acting for it)."""
+    return firm.pk in roles_of(user).admin_firm_ids
+
+
+# --- Trials, owners' votes and contracts (contracts app) ---------------------------
+
+
+def _seat_on(user, compound: Compound):
+    """The user's active seat on the compound's current committee, if any."""
+    return next(
+        (s for s in roles_of(user).committee_seats if s.committee.compound_id == compound.pk),
+        None,
+    )
+
+
+def can_act_for_compound(user, compound: Compound) -> bool:
+    """Request or withdraw trials, record owners' votes, generate and end contracts: the
+    chair or the authorised signer of the compound's current committee."""
+    seat = _seat_on(user, compound)
+    return seat is not None and (seat.role == CommitteeRole.CHAIR or seat.is_signer)
+
+
+def can_sign_for_compound(user, compound: Compound) -> bool:
+    """Sign a contract for the owners: the committee's authorised signer, or its chair
+    when the committee has authorised nobody (DOMAIN "People")."""
+    seat = _seat_on(user, compound)
+    if seat is None:
+        return False
+    if seat.is_signer:
+        return True
+    if seat.role != CommitteeRole.CHAIR:
+        return False
+    return not CommitteeMember.objects.filter(
+        committee_id=seat.committee_id, is_signer=True, left_on__isnull=True
+    ).exists()
+
+
+def can_act_for_firm(user, firm: Firm) -> bool:
+    """Accept or decline trials, sign contracts, give notice: the firm's administrators
+    and its authorised signers."""
+    return any(
+        m.firm_id == firm.pk and (m.role == FirmRole.ADMIN or m.is_signer)
+        for m in roles_of(user).firm_memberships
+    )
+
+
+def can_view_engagement(user, compound: Compound, firm: Firm) -> bool:
+    """A trial, vote or contract: the compound's committee and overseeing officials
+    (as ``can_view_compound``), and the staff of the firm concerned."""
+    return can_view_compound(user, compound) or firm.pk in roles_of(user).firm_ids
+
+
+def can_file_contract(user, compound: Compound) -> bool:
+    """Mark a contract filed (备案, Beijing art. 63), annul a vote: the bureau of the
+    compound's district."""
+    if user.is_superuser:
+        return True
+    return compound.street_office.district_id in roles_of(user).bureau_district_ids
+
+
+# --- Fallback and handover (contracts app, issue #6) -------------------------------
+
+
+def can_manage_fallback(user, district: District) -> bool:
+    """Designate the fallback operator, extend or order fallback, record written
+    warnings: the district's bureau."""
+    return user.is_superuser or district.pk in roles_of(user).bureau_district_ids
+
+
+def handover_side_of(user, handover) -> str | None:
+    """Which side of ``handover`` the user works for: "outgoing" or "incoming" (any staff
+    of that firm); None for anyone else."""
+    firm_ids = roles_of(user).firm_ids if getattr(user, "is_authenticated", False) else set()
+    if handover.outgoing_firm_id in firm_ids:
+        return "outgoing"
+    if handover.incoming_firm_id in firm_ids:
+        return "incoming"
+    return None
+
+
+def can_view_handover(user, handover) -> bool:
+    """Both firms, the compound's committee and its overseeing officials."""
+    return handover_side_of(user, handover) is not None or can_view_compound(
+        user, handover.compound
+    )
+
+
+# --- The bureau's console (issue #8) -------------------------------------------------
+
+
+def can_use_console(user, district: District) -> bool:
+    """The district's audit trail, compound import, exports and approvals inbox: its
+    bureau officials (not its street offices, nor anyone outside the district)."""
+    return user.is_superuser or district.pk in roles_of(user).bureau_district_ids
+
+
+# --- Ratings, service requests and evaluations (ratings app) ------------------------
+
+
+def can_manage_household_codes(user, compound: Compound) -> bool:
+    """Issue, print and revoke household codes, moderate comments, inspect: any member
+    of the compound's current committee (DOMAIN "Ratings and the three rates")."""
+    return _seat_on(user, compound) is not None
+
+
+def can_answer_for_firm(user, firm: Firm) -> bool:
+    """Respond to service requests and reply to ratings: any of the firm's staff."""
+    return firm.pk in roles_of(user).firm_ids
+
+
+def can_oversee_compound(user, compound: Compound) -> bool:
+    """See escalated requests (吹哨报到): the compound's street office and its bureau."""
+    if user.is_superuser:
+        return True
+    roles = roles_of(user)
+    return (
+        compound.street_office.district_id in roles.bureau_district_ids
+        or compound.street_office_id in roles.street_office_ids
+    )
+
+
+def can_decide_fee_adjustment(user, compound: Compound) -> bool:
+    """Approve or reject a fee change after an evaluation: the bureau of the district."""
+    if user.is_superuser:
+        return True
+    return compound.street_office.district_id in roles_of(user).bureau_district_ids
+
+
+# --- Payments (contracts.payments, issue #7) ------------------------------------------
+
+
+def can_pay_invoice(user, compound: Compound) -> bool:
+    """Pay the compound's invoices: the treasurer of its current committee."""
+    seat = _seat_on(user, compound)
+    return seat is not None and seat.is_treasurer
+
+
+def can_view_arrears(user, district: District) -> bool:
+    """Arrears per compound: the district's bureau (arrears never stop service, Civil
+    Code art. 944 — this is oversight, not enforcement)."""
+    return user.is_superuser or district.pk in roles_of(user).bureau_district_ids
 
 
 # --- Wagtail admin ------------------------------------------------------------------

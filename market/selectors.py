@@ -4,17 +4,20 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from .models import (
     Compound,
+    CreditEntry,
     District,
     Event,
     FeeGrade,
     FeeSchedule,
     FeeScheduleStatus,
     Firm,
+    FirmMember,
     FirmStatus,
     ManagementStatus,
 )
@@ -115,6 +118,67 @@ def fee_grade_for(*, district: District, grade: int, on: date | None = None) -> 
     if schedule is None:
         return None
     return next((g for g in schedule.grades.all() if g.grade == grade), None)
+
+
+# --- Firm vetting (issue #3) ---------------------------------------------------------
+
+# The bureau's queue comes first: applications waiting for a decision.
+VETTING_STATUS_ORDER = [
+    FirmStatus.APPLIED,
+    FirmStatus.APPROVED,
+    FirmStatus.SUSPENDED,
+    FirmStatus.REJECTED,
+    FirmStatus.REVOKED,
+]
+
+
+def firm_status_counts(*, district: District) -> dict[str, int]:
+    """How many firms registered in ``district`` are in each vetting status (one query)."""
+    counts = Firm.objects.filter(registered_district=district).aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in FirmStatus.values}
+    )
+    return {status: counts[status] for status in VETTING_STATUS_ORDER}
+
+
+def firms_for_vetting(*, district: District, status: str | None = None) -> QuerySet[Firm]:
+    """Firms the district's bureau vets; waiting applications first, oldest first."""
+    firms = Firm.objects.filter(registered_district=district)
+    if status:
+        firms = firms.filter(status=status)
+    order = Case(
+        *(When(status=status, then=Value(i)) for i, status in enumerate(VETTING_STATUS_ORDER)),
+        output_field=IntegerField(),
+    )
+    return firms.annotate(status_order=order).order_by("status_order", "created_at", "pk")
+
+
+def firm_for_vetting(*, firm_id: int) -> Firm:
+    return (
+        Firm.objects.select_related("registered_district")
+        .prefetch_related(
+            "districts",
+            Prefetch(
+                "members",
+                queryset=FirmMember.objects.filter(left_on__isnull=True)
+                .select_related("user")
+                .order_by("joined_on", "pk"),
+                to_attr="active_members",
+            ),
+            Prefetch(
+                "credit_entries",
+                queryset=CreditEntry.objects.select_related("recorded_by"),
+                to_attr="credit_entry_list",
+            ),
+        )
+        .get(pk=firm_id)
+    )
+
+
+def firm_timeline(*, firm: Firm, limit: int = 100) -> QuerySet[Event]:
+    """Every event about the firm: application, decisions, credit, staff."""
+    return Event.objects.filter(
+        content_type=ContentType.objects.get_for_model(Firm), object_id=str(firm.pk)
+    ).select_related("actor")[:limit]
 
 
 __all__ = ["SERVED_STATUSES", "Coverage", "coverage_summary"]

@@ -7,3 +7,6 @@ from django.dispatch import Signal
 firm_status_changed = Signal()
 # A firm's active staff changed. kwargs: firm
 firm_members_changed = Signal()
+# The demo district's register is in place (seed_demo). kwargs: district, firms (key → Firm),
+# created (a Counter the receivers add what they created to)
+demo_district_seeded = Signal()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import catalogue, district, fees, invitations, my, vetting
 
@@ -27,8 +27,8 @@ urlpatterns = [
         name="committee_member_reinvite",
     ),
     path("invitations/<str:token>/", invitations.invitation_accept_view, name="invitation_accept"),
-    path("catalogue/", catalogue.catalogue, name="catalogue"),
 ]
 
 # Each feature module owns its own routes.
-urlpatterns += vetting.urlpatterns + fees.urlpatterns
+urlpatterns += vetting.urlpatterns + fees.urlpatterns + catalogue.urlpatterns
+urlpatterns += [path("", include("market.console.urls"))]  # the bureau's console (#8)

@@ -7,6 +7,7 @@ import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from market.models import (
     Committee,
@@ -16,9 +17,12 @@ from market.models import (
     Firm,
     FirmMember,
     FirmStatus,
+    Offer,
     Official,
+    ScopeItem,
     StreetOffice,
 )
+from market.search import search_document
 from market.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
 
 PASSWORD = "correct-horse-物业-2026"
@@ -120,6 +124,10 @@ class FirmFactory(factory.django.DjangoModelFactory):
     def districts(self, create, extracted, **kwargs):
         if create and extracted:
             self.districts.set(extracted)
+            # Registered (and so vetted) in the first district served, unless given.
+            if self.registered_district_id is None:
+                self.registered_district = list(extracted)[0]
+                self.save(update_fields=["registered_district"])
 
 
 class FirmMemberFactory(factory.django.DjangoModelFactory):
@@ -138,3 +146,45 @@ class OfficialFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     district = factory.SubFactory(DistrictFactory)
     title = "科员"
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    """A published offer row, as market.services.offers.offer_publish leaves it, without
+    the Wagtail page (tests of the catalogue do not need one)."""
+
+    class Meta:
+        model = Offer
+        skip_postgeneration_save = True
+
+    class Params:
+        scope = ("cleaning",)
+
+    page_id = factory.Sequence(lambda n: 900_000 + n)
+    url = factory.LazyAttribute(lambda o: f"/firms/offer-{o.page_id}/")
+    firm = factory.SubFactory(FirmFactory)
+    title = factory.Sequence(lambda n: f"服务方案{n}")
+    summary = ""
+    grade = 2
+    scope_mask = factory.LazyAttribute(lambda o: ScopeItem.mask_of(o.scope))
+    fee = Decimal("1.00")
+    revision_id = 1
+    published_at = factory.LazyFunction(timezone.now)
+    # As offer_publish copies them from the firm.
+    firm_listed = factory.LazyAttribute(lambda o: o.firm.is_listable)
+    firm_credit_score = factory.LazyAttribute(lambda o: o.firm.credit_score)
+    firm_credit_grade = factory.LazyAttribute(lambda o: o.firm.credit_grade)
+    search_document = factory.LazyAttribute(
+        lambda o: search_document(
+            o.title, o.summary, o.firm.name, " ".join(str(ScopeItem(i).label) for i in o.scope)
+        )
+    )
+
+    @factory.post_generation
+    def districts(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.districts.set(extracted)
+
+    @factory.post_generation
+    def street_offices(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.street_offices.set(extracted)

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "accounts",
     "market",
     "contracts",
+    "contracts.payments",
     "ratings",
     "cms",
     "wagtail.contrib.forms",
@@ -162,6 +163,8 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 # No avatars fetched from outside: a bureau's back office makes no third-party requests.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
+# Bureau officials approve firm content by market.permissions, not by Wagtail groups.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.workflows.publish_approved"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Background work ------------------------------------------------------
@@ -200,6 +203,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Domain settings ------------------------------------------------------
 # How long an invitation link stays valid.
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+
+# --- Stripe (contracts.payments) -------------------------------------------
+# Keys only from the environment. STRIPE_API_BASE is for tests (localstripe); production
+# talks to Stripe's default API and loads Stripe.js from STRIPE_JS_URL, the one external
+# script the site allows.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@
 them, fee schedules, and the event log that every service writes."""
 
 from .compounds import Committee, CommitteeMember, CommitteeRole, Compound, ManagementStatus
+from .console import CompoundImport, CompoundImportStatus, CoverageSnapshot
 from .events import Event
 from .fees import EnforcementMode, FeeGrade, FeeSchedule, FeeScheduleStatus
 from .firms import CreditEntry, CreditGrade, Firm, FirmMember, FirmRole, FirmStatus
@@ -19,6 +20,9 @@ __all__ = [
     "CommitteeMember",
     "CommitteeRole",
     "Compound",
+    "CompoundImport",
+    "CompoundImportStatus",
+    "CoverageSnapshot",
     "District",
     "EnforcementMode",
     "Event",

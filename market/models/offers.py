@@ -11,8 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ..search import DocumentTsvector, TsvectorField
 from .fees import FeeSchedule
-from .firms import Firm
+from .firms import CreditGrade, Firm
 from .geography import District, StreetOffice
 
 
@@ -41,6 +42,10 @@ class ScopeItem(models.TextChoices):
 class OfferStatus(models.TextChoices):
     LIVE = "live", _("Live")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# What the public catalogue shows: live offers of listable firms.
+LISTED = Q(status=OfferStatus.LIVE, firm_listed=True)
 
 
 class Offer(models.Model):
@@ -87,9 +92,27 @@ class Offer(models.Model):
     # Character unigrams and bigrams of the title, summary and firm name, space-separated,
     # so that word-less Chinese text can be searched on PostgreSQL and SQLite alike.
     search_document = models.TextField(blank=True)
+    # search_document's tokens as a tsvector, computed by PostgreSQL on every write and
+    # indexed (GIN), so that matching a row does not tokenise it again (NULL on SQLite,
+    # which searches search_document with LIKE; see market.search).
+    search_vector = models.GeneratedField(
+        expression=DocumentTsvector("search_document"),
+        output_field=TsvectorField(null=True),
+        db_persist=True,
+    )
     # Filled by the ratings app (issue #5).
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
+    # Copies of the firm's listing (Firm.is_listable) and credit, so that the catalogue
+    # filters and sorts on this table alone, along indexes that match (docs/performance.md).
+    # Every service that changes them on the firm copies them here in the same
+    # transaction (market.services.offers.offer_listing_sync), so a suspended,
+    # revoked or blacklisted firm's offers still vanish at once.
+    firm_listed = models.BooleanField(default=False)
+    firm_credit_score = models.DecimalField(max_digits=5, decimal_places=1, default=80)
+    firm_credit_grade = models.CharField(
+        max_length=3, choices=CreditGrade.choices, default=CreditGrade.AA
+    )
 
     class Meta:
         verbose_name = _("offer")
@@ -104,9 +127,19 @@ class Offer(models.Model):
             ),
             models.CheckConstraint(condition=Q(scope_mask__gt=0), name="offer_has_scope"),
         ]
+        # The catalogue's orderings, over listed offers only: a page is the first rows
+        # of one of these, and a count reads the smallest. (The rating order sorts
+        # NULLS LAST, which SQLite cannot index: migration 0007 adds it on PostgreSQL.)
         indexes = [
-            models.Index(fields=["status", "fee"]),
-            models.Index(fields=["status", "grade"]),
+            models.Index(
+                fields=["-firm_credit_score", "fee", "id"],
+                condition=LISTED,
+                name="offer_listed_by_credit",
+            ),
+            models.Index(fields=["fee", "id"], condition=LISTED, name="offer_listed_by_fee"),
+            models.Index(
+                fields=["-published_at", "-id"], condition=LISTED, name="offer_listed_by_newest"
+            ),
         ]
 
     def __str__(self):

@@ -1,15 +1,18 @@
 """The compound register: registering compounds and moving their management status."""
 
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from ..exceptions import InvalidTransition
-from ..models import Compound, ManagementStatus, StreetOffice
-from ..models.compounds import MANAGEMENT_TRANSITIONS
+from ..models import Compound, Event, ManagementStatus, StreetOffice
+from ..models.compounds import COMPOUND_NAME_TAKEN, MANAGEMENT_TRANSITIONS
 from ..permissions import can_manage_register, require
-from .events import event_record
+from .events import event_build, event_record
 
 COMPOUND_FIELDS = (
     "name",
@@ -77,6 +80,102 @@ def compound_register(
         after=compound_snapshot(compound),
     )
     return compound
+
+
+@dataclass
+class CompoundRow:
+    """One compound for ``compounds_register_bulk``; ``label`` names it in messages (e.g.
+    "Line 17") and ``event_data`` goes into its ``compound.registered`` event."""
+
+    street_office: StreetOffice
+    name: str
+    address: str
+    buildings: int
+    owners: int
+    exclusive_area: Decimal
+    households: int
+    year_built: int
+    label: str = ""
+    event_data: dict = field(default_factory=dict)
+
+
+@transaction.atomic
+def compounds_register_bulk(
+    *, actor, district, rows: list[CompoundRow], registered_on: date | None = None
+) -> list[Compound]:
+    """Put many compounds on the register at once (the bureau's import, issue #8), all or
+    nothing. The rules of ``compound_register`` hold for every row — field validators,
+    one name per street office, the street office in ``district``, status ``seeking``
+    with its 30-day clock from ``registered_on`` — and every compound gets its own
+    ``compound.registered`` event; rows and events are written with one INSERT each.
+    Raises ``ValidationError`` listing every refused row; nothing is written then."""
+    if actor is not None:
+        require(can_manage_register(actor, district))
+    messages: list[str] = []
+    accepted: list[tuple[CompoundRow, Compound]] = []
+    seen: set[tuple[int, str]] = set()
+    for row in rows:
+        prefix = f"{row.label}: " if row.label else ""
+        if row.street_office.district_id != district.pk:
+            messages.append(prefix + _("the street office is not in this district."))
+            continue
+        compound = Compound(
+            street_office=row.street_office,
+            name=row.name.strip(),
+            address=row.address.strip(),
+            buildings=row.buildings,
+            owners=row.owners,
+            exclusive_area=row.exclusive_area,
+            households=row.households,
+            year_built=row.year_built,
+            management_status=ManagementStatus.SEEKING,
+        )
+        if registered_on is not None:
+            compound.registered_on = registered_on
+        try:
+            # Uniqueness is checked below for all rows in one query, not row by row; the
+            # street office was checked above (its validator would query once per row).
+            compound.full_clean(
+                exclude=["street_office"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            messages.extend(prefix + message for message in error.messages)
+            continue
+        key = (row.street_office.pk, compound.name)
+        if key in seen:
+            messages.append(prefix + str(COMPOUND_NAME_TAKEN))
+            continue
+        seen.add(key)
+        accepted.append((row, compound))
+    taken = set(
+        Compound.objects.filter(street_office__district=district).values_list(
+            "street_office_id", "name"
+        )
+    )
+    for row, compound in accepted:
+        if (compound.street_office_id, compound.name) in taken:
+            messages.append((f"{row.label}: " if row.label else "") + str(COMPOUND_NAME_TAKEN))
+    if messages:
+        raise ValidationError(messages)
+    try:
+        with transaction.atomic():
+            created = Compound.objects.bulk_create([compound for _row, compound in accepted])
+    except IntegrityError as error:
+        # Another official registered one of these names since the check above.
+        raise ValidationError(str(COMPOUND_NAME_TAKEN)) from error
+    Event.objects.bulk_create(
+        event_build(
+            actor=actor,
+            action="compound.registered",
+            target=compound,
+            district=district,
+            compound=compound,
+            after=compound_snapshot(compound),
+            data=row.event_data,
+        )
+        for (row, _compound), compound in zip(accepted, created, strict=True)
+    )
+    return created
 
 
 @transaction.atomic

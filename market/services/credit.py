@@ -16,6 +16,7 @@ from ..models import CreditEntry, CreditGrade, Firm
 from ..permissions import can_vet_firm, require
 from ..signals import firm_status_changed
 from .events import event_record
+from .offers import offer_listing_sync
 
 BASE_SCORE = Decimal(80)
 MAX_POSITIVE = Decimal(40)
@@ -63,6 +64,7 @@ def firm_credit_recompute(*, firm: Firm, on: date | None = None, actor=None) -> 
     before = {"score": str(locked.credit_score), "grade": locked.credit_grade}
     locked.credit_score, locked.credit_grade = score, grade
     locked.save(update_fields=["credit_score", "credit_grade"])
+    offer_listing_sync(firm=locked)
     event_record(
         actor=actor,
         action="firm.credit_changed",
@@ -145,6 +147,7 @@ def firm_blacklist(*, firm: Firm, actor, reason: str) -> Firm:
         return locked
     locked.blacklisted, locked.blacklist_reason = True, reason.strip()
     locked.save(update_fields=["blacklisted", "blacklist_reason"])
+    offer_listing_sync(firm=locked)
     event_record(
         actor=actor,
         action="firm.blacklisted",
@@ -170,6 +173,7 @@ def firm_unblacklist(*, firm: Firm, actor, reason: str) -> Firm:
         return locked
     locked.blacklisted = False
     locked.save(update_fields=["blacklisted"])
+    offer_listing_sync(firm=locked)
     event_record(
         actor=actor,
         action="firm.unblacklisted",

@@ -25,10 +25,38 @@ def event_record(
 
     The compound is taken from the target when it is one or has one (a committee); the
     district then follows from the compound."""
+    event = event_build(
+        actor=actor,
+        action=action,
+        target=target,
+        district=district,
+        compound=compound,
+        before=before,
+        after=after,
+        data=data,
+    )
+    event.save()
+    return event
+
+
+def event_build(
+    *,
+    actor,
+    action: str,
+    target,
+    district=None,
+    compound=None,
+    before=None,
+    after=None,
+    data: dict | None = None,
+) -> Event:
+    """The unsaved row ``event_record`` would append, for services that write many
+    events at once with ``Event.objects.bulk_create`` (an INSERT, which the append-only
+    log allows)."""
     compound = compound or _compound_of(target)
     if district is None and compound is not None:
         district = compound.street_office.district
-    return Event.objects.create(
+    return Event(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         content_type=ContentType.objects.get_for_model(target),

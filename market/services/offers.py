@@ -111,10 +111,26 @@ class OfferTerms:
         }
 
 
+def offer_listing_sync(*, firm: Firm) -> int:
+    """Copy the firm's listing and credit onto all its offers, which the catalogue filters
+    and sorts by (DOMAIN: Firms and vetting: a suspended, revoked or blacklisted firm's
+    offers vanish at once). Every service that changes the firm's status, blacklisting
+    or credit calls this after saving the firm, inside its transaction and with the firm
+    row locked. Returns how many offers were updated."""
+    return Offer.objects.filter(firm_id=firm.pk).update(
+        firm_listed=firm.is_listable,
+        firm_credit_score=firm.credit_score,
+        firm_credit_grade=firm.credit_grade,
+    )
+
+
 @transaction.atomic
 def offer_publish(*, firm: Firm, terms: OfferTerms, actor) -> Offer:
     """Record the approved terms of an offer page's published revision. Called when the
     bureau's approval publishes the page."""
+    # The firm row first, locked, as the firm services lock it before offer rows: its
+    # listing is copied onto the offer, and a suspension meanwhile must not be missed.
+    firm = Firm.objects.select_for_update().get(pk=firm.pk)
     districts = list(District.objects.filter(pk__in=terms.district_ids))
     check = offer_fee_check(districts=districts, grade=terms.grade, fee=terms.fee)
     schedule = check.schedule_by_district.get(firm.registered_district_id) or next(
@@ -137,6 +153,9 @@ def offer_publish(*, firm: Firm, terms: OfferTerms, actor) -> Offer:
         "fee_schedule": schedule,
         "outside_band": check.needs_outside_band_approval,
         "status": OfferStatus.LIVE,
+        "firm_listed": firm.is_listable,
+        "firm_credit_score": firm.credit_score,
+        "firm_credit_grade": firm.credit_grade,
         "revision_id": terms.revision_id,
         "published_at": timezone.now(),
         "terms": terms.as_json(),
@@ -144,7 +163,7 @@ def offer_publish(*, firm: Firm, terms: OfferTerms, actor) -> Offer:
             terms.title,
             terms.summary,
             firm.name,
-            " ".join(ScopeItem(i).label for i in terms.scope_items),
+            " ".join(str(ScopeItem(i).label) for i in terms.scope_items),
         ),
     }
     if offer is None:

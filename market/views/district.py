@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from .. import selectors
+from ..console.dashboard import console_context
 from ..forms import (
     CommitteeForm,
     CommitteeMemberFormSet,
@@ -15,11 +16,13 @@ from ..forms import (
     OfficialInviteForm,
     add_service_errors,
 )
-from ..models import CommitteeMember, Compound, District, ManagementStatus
+from ..models import CommitteeMember, Compound, District, FirmStatus, ManagementStatus
 from ..permissions import (
+    can_edit_fee_schedule,
     can_manage_committee,
     can_manage_register,
     can_register_committee,
+    can_vet_firms_in,
     can_view_district,
     roles_of,
 )
@@ -51,6 +54,7 @@ def district_home(request, code: str | None = None):
         status = None
     compounds = selectors.compounds_in_district(district=district, status=status)
     page = Paginator(compounds, 50).get_page(request.GET.get("page"))
+    can_register = can_manage_register(request.user, district)
     return render(
         request,
         "market/district_home.html",
@@ -60,7 +64,16 @@ def district_home(request, code: str | None = None):
             "page": page,
             "status": status,
             "statuses": ManagementStatus.choices,
-            "can_register": can_manage_register(request.user, district),
+            "can_register": can_register,
+            # Posts to official_invite_view, which shows any errors on its own page.
+            "invite_form": OfficialInviteForm(district=district) if can_register else None,
+            "can_edit_fees": can_edit_fee_schedule(request.user, district),
+            "can_vet_firms": can_vet_firms_in(request.user, district),
+            "firm_applications_waiting": selectors.firm_status_counts(district=district)[
+                FirmStatus.APPLIED
+            ],
+            # The bureau's console (issue #8): charts, seeking compounds, links.
+            **console_context(request, district),
         },
     )
 

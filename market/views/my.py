@@ -9,7 +9,12 @@ from django.utils.translation import gettext as _
 from .. import selectors
 from ..forms import StaffInviteForm, add_service_errors
 from ..models import Compound, Firm
-from ..permissions import can_manage_firm_staff, can_view_compound, roles_of
+from ..permissions import (
+    can_manage_firm_staff,
+    can_resubmit_firm_application,
+    can_view_compound,
+    roles_of,
+)
 from ..services.firms import firm_staff_invite
 
 
@@ -64,7 +69,9 @@ def my_firm(request):
     memberships = roles_of(request.user).firm_memberships
     if not memberships:
         raise PermissionDenied
-    firm = memberships[0].firm
+    # Someone on the staff of several firms (e.g. after applying for a new one) picks one.
+    chosen = request.GET.get("firm")
+    firm = next((m.firm for m in memberships if str(m.firm_id) == chosen), memberships[0].firm)
     return _firm_page(request, firm, StaffInviteForm())
 
 
@@ -98,6 +105,10 @@ def _firm_page(request, firm, invite_form, status=200):
                 accepted_at__isnull=True, revoked_at__isnull=True
             ),
             "can_invite": can_manage_firm_staff(request.user, firm),
+            "can_resubmit": can_resubmit_firm_application(request.user, firm),
+            "other_firms": [
+                m.firm for m in roles_of(request.user).firm_memberships if m.firm_id != firm.pk
+            ],
             "invite_form": invite_form,
         },
         status=status,

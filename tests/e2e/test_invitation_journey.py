@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "枣园-chair-2026!"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_committee_member_follows_invitation_and_lands_on_my_compound(
     live_server, page, output_dir
 ):

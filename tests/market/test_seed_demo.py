@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from wagtail.models import Revision
 
 from market import demo_data
 from market.models import (
@@ -21,7 +22,10 @@ from market.models import (
     FirmMember,
     FirmStatus,
     ManagementStatus,
+    Offer,
+    OfferStatus,
     Official,
+    ScopeItem,
 )
 from market.validators import validate_credit_code
 
@@ -48,6 +52,8 @@ def row_counts() -> dict[str, int]:
         CommitteeMember,
         Firm,
         FirmMember,
+        Offer,
+        Revision,
         Official,
         get_user_model(),
         Event,
@@ -127,7 +133,7 @@ def test_seeds_the_fee_schedule_of_domain_md():
     assert str(schedule.effective_from) == "2026-01-01"
     grades = [(g.grade, g.fee_min, g.fee_max, g.min_score) for g in schedule.grades.all()]
     assert grades == DOMAIN_GRADES
-    items = {"保洁", "秩序维护", "绿化", "维修", "二次供水", "电梯", "客服"}
+    items = set(ScopeItem.values)  # 保洁 秩序维护 绿化 维修 二次供水 电梯 客服
     for grade in schedule.grades.all():
         assert grade.name
         assert {entry["item"] for entry in grade.standard} == items
@@ -220,3 +226,21 @@ def test_demo_data_is_consistent():
     assert {email for _label, email in demo_data.DEMO_LOGINS} == {
         spec["email"] for spec in demo_data.DEMO_USERS.values()
     }
+
+
+@pytest.mark.django_db
+def test_seeds_published_offers_with_firm_profiles_in_the_catalogue():
+    from cms.models import FirmPage, OfferPage
+
+    seed()
+
+    offers = Offer.objects.filter(status=OfferStatus.LIVE)
+    assert offers.count() >= 10
+    assert OfferPage.objects.live().count() == offers.count()
+    # Every approved firm has its live profile; the two awaiting vetting have none.
+    approved = Firm.objects.filter(status=FirmStatus.APPROVED)
+    assert FirmPage.objects.live().filter(firm__in=approved).count() == approved.count()
+    assert not FirmPage.objects.filter(firm__status=FirmStatus.APPLIED).exists()
+    # Seeded offers respect the cap: every fee inside its grade's band.
+    assert not offers.filter(outside_band=True).exists()
+    assert offers.filter(summary__contains="专业保洁服务").exists()

@@ -38,3 +38,10 @@ def test_bad_codes_are_refused_naming_the_problem(code, needle_en, needle_zh):
         message = error.value.messages[0]
         assert needle_zh in message
         assert "统一社会信用代码" in message or "校验码" in message
+
+
+def test_a_code_in_lower_case_is_checked_as_upper_case():
+    validate_credit_code("91350100m000100y43")
+    with pytest.raises(ValidationError) as error:
+        validate_credit_code("91350100m000100y44")
+    assert error.value.code == "check"

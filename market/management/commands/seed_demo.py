@@ -23,26 +23,29 @@ from django.db import transaction
 from django.utils import timezone
 
 from market import demo_data as demo
+from market.fee_defaults import default_grades
 from market.models import (
     Committee,
     CommitteeMember,
     CommitteeRole,
     Compound,
     District,
-    FeeGrade,
-    FeeSchedule,
     FeeScheduleStatus,
     Firm,
     FirmMember,
     FirmStatus,
+    Offer,
+    OfferStatus,
     Official,
     StreetOffice,
 )
 from market.models.compounds import CommitteeKind
 from market.services.committees import MemberData, committee_register
 from market.services.compounds import compound_register
+from market.services.fees import fee_schedule_record_published
 from market.services.firms import firm_add_member, firm_approve, firm_register
 from market.services.officials import official_appoint
+from market.signals import demo_district_seeded
 
 REFUSED_WITHOUT_DEBUG = (
     "seed_demo creates demo logins that share a published password, so it only runs with "
@@ -81,6 +84,10 @@ class Command(BaseCommand):
             self.seed_committees(compounds)
             self.seed_demo_seats(compounds, users)
             self.seed_fee_schedule(district, approver=users["bureau"])
+            # Apps above the market (cms: firm profiles and offers) add their demo content.
+            demo_district_seeded.send(
+                sender=self.__class__, district=district, firms=firms, created=self.created
+            )
         self.print_summary(district)
 
     # --- Geography (no service: plain rows) ------------------------------------------
@@ -292,35 +299,21 @@ class Command(BaseCommand):
                 seat.save(update_fields=["user"])
                 self.created["committee seats linked"] += 1
 
-    # --- Fee schedule (no service yet: plain rows) ---------------------------------------
+    # --- Fee schedule ---------------------------------------------------------------
 
     def seed_fee_schedule(self, district: District, *, approver):
-        spec = demo.FEE_SCHEDULE
-        if FeeSchedule.objects.filter(district=district, version=spec["version"]).exists():
+        """Version 1 with the DOMAIN defaults, recorded as approved before the demo began
+        (its effective date lies in the past, which a bureau approving today cannot do)."""
+        if district.fee_schedules.filter(status=FeeScheduleStatus.APPROVED).exists():
             return
-        schedule = FeeSchedule.objects.create(
+        spec = demo.FEE_SCHEDULE
+        fee_schedule_record_published(
             district=district,
-            version=spec["version"],
             enforcement=spec["enforcement"],
             effective_from=spec["effective_from"],
-            status=FeeScheduleStatus.APPROVED,
-            approved_by=approver,
-            approved_at=timezone.now(),
             note=spec["note"],
-        )
-        FeeGrade.objects.bulk_create(
-            [
-                FeeGrade(
-                    schedule=schedule,
-                    grade=grade,
-                    name=name,
-                    fee_min=fee_min,
-                    fee_max=fee_max,
-                    min_score=min_score,
-                    standard=standard,
-                )
-                for grade, name, fee_min, fee_max, min_score, standard in demo.FEE_GRADES
-            ]
+            grades=default_grades(),
+            approved_by=approver,
         )
         self.created["fee schedules"] += 1
 
@@ -351,6 +344,8 @@ class Command(BaseCommand):
             f"{firms.filter(status=FirmStatus.APPLIED).count()} awaiting vetting; fallback "
             f"operator: {firms.filter(is_fallback_operator=True).first()})"
         )
+        live_offers = Offer.objects.filter(districts=district, status=OfferStatus.LIVE)
+        out.write(f"  offers           {live_offers.count()} published in the catalogue")
         schedule = district.fee_schedules.filter(status=FeeScheduleStatus.APPROVED).first()
         if schedule is not None:
             out.write(

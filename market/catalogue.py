@@ -1,0 +1,339 @@
+"""The public catalogue: reads only (DOMAIN: Offers; Firms and vetting).
+
+Only live offers of listable firms (approved and not blacklisted) are ever shown, so a
+suspended, revoked or blacklisted firm's offers vanish from the list, the search and the
+comparison at once. Every filter runs in the database and they combine with AND.
+
+The firm's listing and credit are read from their copies on the offer
+(``Offer.firm_listed``, ``firm_credit_score``, ``firm_credit_grade``, kept in step by the
+firm services), so that a page of the catalogue is the first rows of one partial index
+and needs no join to decide which offers show (docs/performance.md).
+"""
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache, cached_property
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from .models import District, Firm, Offer, OfferStatus, ScopeItem, StreetOffice
+from .models.offers import LISTED
+from .search import filter_by_search
+
+COMPARE_MIN = 2
+COMPARE_MAX = 4
+
+
+class Sort:
+    CREDIT = "credit"
+    FEE_ASC = "fee"
+    FEE_DESC = "-fee"
+    RATING = "rating"
+    NEWEST = "newest"
+
+    choices = [
+        (CREDIT, _("Credit score, highest first")),
+        (FEE_ASC, _("Fee, lowest first")),
+        (FEE_DESC, _("Fee, highest first")),
+        (RATING, _("Rating, best first")),
+        (NEWEST, _("Newest first")),
+    ]
+    default = CREDIT
+
+
+# Every ordering ends with the primary key so that pages never overlap or skip rows, and
+# matches an index of Offer (the fee index read backwards for the highest fee first).
+_ORDERINGS = {
+    Sort.CREDIT: [F("firm_credit_score").desc(), "fee", "pk"],
+    Sort.FEE_ASC: ["fee", "pk"],
+    Sort.FEE_DESC: [F("fee").desc(), F("pk").desc()],
+    Sort.RATING: [F("rating_average").desc(nulls_last=True), F("rating_count").desc(), "pk"],
+    Sort.NEWEST: [F("published_at").desc(), F("pk").desc()],
+}
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    district: District | None = None
+    street_office: StreetOffice | None = None
+    grade: int | None = None
+    scope_items: tuple[str, ...] = ()
+    fee_min: Decimal | None = None
+    fee_max: Decimal | None = None
+    credit_grades: tuple[str, ...] = ()
+    trial_only: bool = False
+    search: str = ""
+    sort: str = Sort.default
+
+
+@dataclass(frozen=True)
+class Places:
+    """Districts and street offices by id, in the order the catalogue shows them, with
+    their names escaped once for the page."""
+
+    # pk -> (code, name), in code order
+    districts: dict[int, tuple[str, SafeString]]
+    # pk -> (district pk, name), by district code then name
+    street_offices: dict[int, tuple[int, SafeString]]
+
+    @cached_property
+    def district_choices(self) -> list[tuple[str, SafeString]]:
+        """(code, name) for the district filter."""
+        return list(self.districts.values())
+
+    @cached_property
+    def street_office_choices(self) -> list[tuple[SafeString, list[tuple[str, SafeString]]]]:
+        """(district name, [(street office pk, name)]) for the street office filter."""
+        groups: dict[int, list[tuple[str, SafeString]]] = {pk: [] for pk in self.districts}
+        for pk, (district_id, name) in self.street_offices.items():
+            groups[district_id].append((str(pk), name))
+        return [(self.districts[pk][1], streets) for pk, streets in groups.items() if streets]
+
+
+# Districts and street offices change rarely (a bureau sets them up), while every
+# catalogue page shows them, in the filters and on the cards: each process keeps them
+# for a minute, and forgets them at once when it saves one itself (and when a card
+# names one it does not know yet). The filters themselves are checked against the
+# database (CatalogueFilterForm), so lists a minute old never let a wrong value in.
+PLACES_SECONDS = 60
+_places: tuple[float, Places] | None = None
+
+
+def places(*, fresh: bool = False) -> Places:
+    global _places
+    now = time.monotonic()
+    if not fresh and _places is not None and now - _places[0] < PLACES_SECONDS:
+        return _places[1]
+    districts = District.objects.order_by("code").values_list("pk", "code", "name")
+    street_offices = StreetOffice.objects.order_by("district__code", "name").values_list(
+        "pk", "district_id", "name"
+    )
+    loaded = Places(
+        districts={pk: (code, escape(name)) for pk, code, name in districts},
+        street_offices={pk: (district, escape(name)) for pk, district, name in street_offices},
+    )
+    _places = (now, loaded)
+    return loaded
+
+
+@receiver([post_save, post_delete], sender=District)
+@receiver([post_save, post_delete], sender=StreetOffice)
+def _forget_places(**kwargs) -> None:
+    global _places
+    _places = None
+
+
+def listed_offers() -> QuerySet[Offer]:
+    """Live offers of firms the public may see, with what a card or a comparison shows
+    loaded in a constant number of queries."""
+    return (
+        Offer.objects.filter(LISTED)
+        # firm__page is cms.FirmPage's reverse one-to-one (a relation name, not an
+        # import): the cards link to the firm's profile without a query per card.
+        .select_related("firm", "firm__page")
+        .prefetch_related("districts", "street_offices")
+        .defer("search_document", "search_vector")
+    )
+
+
+def _serving_street_office(street_office: StreetOffice) -> Q:
+    """An offer serves a street office when it serves its district and either names no
+    street office of that district (the whole district) or names this one."""
+    offer = OuterRef("pk")
+    districts = Offer.districts.through.objects.filter(
+        offer_id=offer, district_id=street_office.district_id
+    )
+    named = Offer.street_offices.through.objects.filter(offer_id=offer)
+    return Q(Exists(districts)) & (
+        ~Exists(named.filter(streetoffice__district_id=street_office.district_id))
+        | Exists(named.filter(streetoffice_id=street_office.pk))
+    )
+
+
+CARD_FIELDS = (
+    "url",
+    "title",
+    "summary",
+    "grade",
+    "fee",
+    "outside_band",
+    "scope_mask",
+    "trial_months",
+    "trial_fee",
+    "firm__name",
+    "firm__credit_grade",
+    "firm__page__url_path",
+)
+
+
+def catalogue_offers(*, filters: CatalogueFilters) -> QuerySet[Offer]:
+    """The listed offers that pass the filters, in the order asked, with what a card
+    shows (``catalogue_page`` adds the places each one serves)."""
+    offers = (
+        listed_offers()
+        .prefetch_related(None)
+        # What a card shows (market.templatetags.catalogue_tags.OfferCard), and no more:
+        # fewer columns to compile, fetch and load.
+        .only(*CARD_FIELDS)
+    )
+    if filters.district is not None:
+        district_rows = Offer.districts.through.objects.filter(
+            offer_id=OuterRef("pk"), district_id=filters.district.pk
+        )
+        offers = offers.filter(Exists(district_rows))
+    if filters.street_office is not None:
+        offers = offers.filter(_serving_street_office(filters.street_office))
+    if filters.grade is not None:
+        offers = offers.filter(grade=filters.grade)
+    if filters.scope_items:
+        # The offer must include every chosen item: all their bits are set.
+        mask = ScopeItem.mask_of(filters.scope_items)
+        offers = offers.alias(scope_chosen=F("scope_mask").bitand(mask)).filter(scope_chosen=mask)
+    if filters.fee_min is not None:
+        offers = offers.filter(fee__gte=filters.fee_min)
+    if filters.fee_max is not None:
+        offers = offers.filter(fee__lte=filters.fee_max)
+    if filters.credit_grades:
+        offers = offers.filter(firm_credit_grade__in=filters.credit_grades)
+    if filters.trial_only:
+        offers = offers.filter(trial_months__isnull=False)
+    if filters.search:
+        offers = filter_by_search(offers, filters.search)
+    return offers.order_by(*_ORDERINGS.get(filters.sort, _ORDERINGS[Sort.default]))
+
+
+class CataloguePaginator(Paginator):
+    """Counts the offers exactly up to ``count_limit`` and no further: beyond it the page
+    says "more than 1,000 offers" and pages stop there, so a broad search costs no
+    more than a narrow one (counting 18,000 matches of a search read 18,000 rows on
+    every request; docs/performance.md). Narrowing the search or the filters shows
+    the rest."""
+
+    def __init__(self, object_list, per_page, *, count_limit: int, **kwargs):
+        self.count_limit = count_limit
+        super().__init__(object_list, per_page, **kwargs)
+
+    @cached_property
+    def _counted(self) -> int:
+        # One more than the limit, to know whether there are more; in no order, so that
+        # the database may stop at the first rows that match, wherever they are.
+        return self.object_list.order_by()[: self.count_limit + 1].count()
+
+    @property
+    def count(self) -> int:
+        return min(self._counted, self.count_limit)
+
+    @property
+    def more_than_counted(self) -> bool:
+        return self._counted > self.count_limit
+
+
+# From this many rows skipped, a page is fetched in two steps (catalogue_page).
+DEEP_PAGE_OFFSET = 100
+
+
+def catalogue_page(*, filters: CatalogueFilters, number, per_page: int, count_limit: int) -> Page:
+    """One page of the catalogue (CataloguePaginator: ``number`` as asked, out of range
+    meaning the last page). Each offer gets ``district_names`` and
+    ``street_office_names``, the places it serves in the catalogue's order, from one
+    query for the whole page."""
+    offers = catalogue_offers(filters=filters)
+    page = CataloguePaginator(offers, per_page, count_limit=count_limit).get_page(number)
+    first = (page.number - 1) * per_page
+    last = min(first + per_page, page.paginator.count)  # none past the count limit
+    if first >= DEEP_PAGE_OFFSET:
+        # The page's ids first, from the offer table alone, then their cards: otherwise
+        # the firm (and its page) is joined for every row skipped.
+        offers = offers.filter(pk__in=offers.values("pk")[first:last])
+        first, last = 0, last - first
+    page.object_list = list(offers[first:last])
+    _attach_place_names(page.object_list)
+    return page
+
+
+@cache
+def _served_places_sql() -> str:
+    """The districts (0) and street offices (1) that offers serve, as (offer id, place
+    id, kind). Written out, as compiling it with the ORM cost more than running it."""
+    quote = connection.ops.quote_name
+    parts = []
+    for kind, (relation, place) in enumerate(
+        [(Offer.districts, "district"), (Offer.street_offices, "streetoffice")]
+    ):
+        through = relation.through._meta
+        parts.append(
+            f"SELECT {quote(through.get_field('offer').column)}, "
+            f"{quote(through.get_field(place).column)}, {kind} "
+            f"FROM {quote(through.db_table)} "
+            f"WHERE {quote(through.get_field('offer').column)} IN ({{ids}})"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def _attach_place_names(offers: list[Offer]) -> None:
+    if not offers:
+        return
+    ids = [offer.pk for offer in offers]
+    served: dict[int, tuple[list[int], list[int]]] = {pk: ([], []) for pk in ids}
+    with connection.cursor() as cursor:
+        cursor.execute(_served_places_sql().format(ids=", ".join(["%s"] * len(ids))), ids + ids)
+        for offer_id, place_id, is_street_office in cursor.fetchall():
+            served[offer_id][is_street_office].append(place_id)
+    known = places()
+    wanted = {pk for district_ids, _ in served.values() for pk in district_ids}
+    wanted_streets = {pk for _, street_ids in served.values() for pk in street_ids}
+    if not (wanted <= known.districts.keys() and wanted_streets <= known.street_offices.keys()):
+        known = places(fresh=True)  # one created since this process loaded them
+    district_order = {pk: index for index, pk in enumerate(known.districts)}
+    street_order = {pk: index for index, pk in enumerate(known.street_offices)}
+    for offer in offers:
+        district_ids, street_ids = served[offer.pk]
+        # (A place deleted meanwhile is known no longer, and left out.)
+        offer.district_names = [
+            known.districts[pk][1]
+            for pk in sorted(district_ids, key=lambda pk: district_order.get(pk, -1))
+            if pk in known.districts
+        ]
+        offer.street_office_names = [
+            known.street_offices[pk][1]
+            for pk in sorted(street_ids, key=lambda pk: street_order.get(pk, -1))
+            if pk in known.street_offices
+        ]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    offers: list[Offer]
+    missing_ids: list[int]
+
+
+def offers_to_compare(*, offer_ids: list[int]) -> Comparison:
+    """The listed offers among ``offer_ids``, in the order asked; the ids that are
+    unknown, withdrawn or of a firm no longer listed come back as ``missing_ids``."""
+    found = {offer.pk: offer for offer in listed_offers().filter(pk__in=offer_ids)}
+    return Comparison(
+        offers=[found[pk] for pk in offer_ids if pk in found],
+        missing_ids=[pk for pk in offer_ids if pk not in found],
+    )
+
+
+def firm_live_offers(*, firm: Firm) -> QuerySet[Offer]:
+    """A firm's offers on its profile page (the page itself 404s when the firm is not
+    listable)."""
+    return (
+        Offer.objects.filter(firm=firm, status=OfferStatus.LIVE)
+        .prefetch_related("districts", "street_offices")
+        .order_by("grade", "fee", "pk")
+    )
+
+
+def listed_offer_for_page(*, page_id: int) -> Offer | None:
+    return listed_offers().filter(page_id=page_id).first()
