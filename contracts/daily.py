@@ -1,0 +1,62 @@
+"""The daily entry point: run every registered rule (``market.daily``) for one day.
+
+Each (rule, day) is recorded in ``DailyRun`` in the same transaction as the rule's work,
+so a day runs once: a second run — or a second worker at the same moment, which waits on
+the row — changes nothing. Rules are idempotent on their own as well, and one item's
+failure is logged and reported without stopping the others.
+"""
+
+import logging
+from datetime import date
+
+from django.db import IntegrityError, transaction
+
+from market.daily import daily_rules
+
+from .models import DailyRun
+
+logger = logging.getLogger(__name__)
+
+
+def daily_run(*, today: date) -> dict[str, dict | None]:
+    """Run every rule for ``today``. Returns each rule's summary; None for rules that had
+    already run that day."""
+    results: dict[str, dict | None] = {}
+    for rule in daily_rules():
+        try:
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        run = DailyRun.objects.create(rule=rule.name, day=today)
+                except IntegrityError:
+                    results[rule.name] = None
+                    continue
+                result = rule.function(today) or {}
+                run.result = result
+                run.save(update_fields=["result"])
+                results[rule.name] = result
+        except Exception:
+            # Recorded nowhere, so the rule runs again on the next call for that day.
+            logger.exception("daily rule %s failed for %s", rule.name, today)
+            results[rule.name] = {"failed": True}
+    return results
+
+
+def each(items, action, *, key=lambda item: item.pk) -> dict:
+    """Apply ``action`` to each item in its own savepoint; collect what succeeded and
+    what failed (logged), so one bad row does not hold up the rest."""
+    done, failed = [], []
+    for item in items:
+        try:
+            with transaction.atomic():
+                outcome = action(item)
+        except Exception:
+            logger.exception("daily rule failed on %r", item)
+            failed.append(key(item))
+            continue
+        if outcome is not False:
+            done.append(key(item))
+    summary = {"done": done}
+    if failed:
+        summary["failed"] = failed
+    return summary

@@ -1,1 +1,0 @@
-"""Trials, owners' votes, contracts, fallback, invoices and payments (later issues)."""

@@ -1,0 +1,78 @@
+"""Trials, owners' votes, contracts and the engagements behind them (fallback, invoices and
+payments follow in issues #6 and #7)."""
+
+from .contracts import (
+    AMENDMENT_TRANSITIONS,
+    CONTRACT_TRANSITIONS,
+    IN_FORCE_STATUSES,
+    TERM_FIELDS,
+    AmendmentStatus,
+    CollectionMethod,
+    Contract,
+    ContractAmendment,
+    ContractSignature,
+    ContractStatus,
+    NoticeBy,
+    SigningParty,
+)
+from .daily import DailyRun
+from .engagements import ENGAGEMENT_TRANSITIONS, Engagement, EngagementKind, EngagementPhase
+from .fallback import (
+    FALLBACK_CASE_TRANSITIONS,
+    HANDOVER_TRANSITIONS,
+    FallbackCase,
+    FallbackCaseStatus,
+    FallbackDesignation,
+    FallbackTrigger,
+    Handover,
+    HandoverItem,
+    HandoverItemKind,
+    HandoverPhoto,
+    HandoverStatus,
+    WrittenWarning,
+)
+from .trials import OPEN_TRIAL_STATUSES, TRIAL_TRANSITIONS, Trial, TrialReport, TrialStatus
+from .votes import VOTE_TRANSITIONS, Vote, VoteKind, VoteOutcome, VoteStatus, vote_outcome
+
+__all__ = [
+    "AMENDMENT_TRANSITIONS",
+    "AmendmentStatus",
+    "CONTRACT_TRANSITIONS",
+    "CollectionMethod",
+    "Contract",
+    "ContractAmendment",
+    "ContractSignature",
+    "ContractStatus",
+    "DailyRun",
+    "ENGAGEMENT_TRANSITIONS",
+    "FALLBACK_CASE_TRANSITIONS",
+    "FallbackCase",
+    "FallbackCaseStatus",
+    "FallbackDesignation",
+    "FallbackTrigger",
+    "HANDOVER_TRANSITIONS",
+    "Handover",
+    "HandoverItem",
+    "HandoverItemKind",
+    "HandoverPhoto",
+    "HandoverStatus",
+    "WrittenWarning",
+    "Engagement",
+    "EngagementKind",
+    "EngagementPhase",
+    "IN_FORCE_STATUSES",
+    "NoticeBy",
+    "OPEN_TRIAL_STATUSES",
+    "SigningParty",
+    "TERM_FIELDS",
+    "TRIAL_TRANSITIONS",
+    "Trial",
+    "TrialReport",
+    "TrialStatus",
+    "VOTE_TRANSITIONS",
+    "Vote",
+    "VoteKind",
+    "VoteOutcome",
+    "VoteStatus",
+    "vote_outcome",
+]

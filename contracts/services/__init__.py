@@ -1,0 +1,1 @@
+"""State changes of trials, votes and contracts: one function per transition."""

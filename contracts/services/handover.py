@@ -1,0 +1,275 @@
+"""Handover between operators (Civil Code arts. 949–950; Beijing art. 76).
+
+When a compound changes operator, the outgoing firm hands over within 30 days: records and
+documents, keys and access cards, facilities and their condition (with photos), the fee
+settlement (prepaid fees for the unserved period refunded — the amount is recorded here;
+payments, issue #7, acts on it) and the open service requests (transferred through the
+``handover_requests_transfer`` signal, which the ratings app, issue #5, answers). Both
+firms confirm each item; the outgoing firm stays answerable until the handover completes.
+A refusal or a missed deadline is recorded once and lowers the firm's credit score.
+"""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from market.models import Firm
+from market.permissions import handover_side_of, require
+from market.services.credit import credit_entry_add
+from market.services.events import event_record
+from market.uploads import validate_upload
+
+from ..models import (
+    HANDOVER_TRANSITIONS,
+    Engagement,
+    Handover,
+    HandoverItem,
+    HandoverItemKind,
+    HandoverPhoto,
+    HandoverStatus,
+)
+from ..signals import handover_requests_transfer
+from .common import absolute_url, check_transition, email_after_commit, firm_emails, today_or
+
+# Credit points for refusing a handover or missing its deadline (DOMAIN: "Refusal is
+# recorded as a credit penalty").
+HANDOVER_PENALTY_POINTS = Decimal("-5")
+MAX_PHOTOS = 10
+
+NOT_A_PARTY = _("Only the outgoing or the incoming firm of this handover can confirm its items.")
+ALREADY_DONE = _("This handover is complete.")
+PHOTO_REQUIRED = _("Attach at least one photo of the facilities and their condition.")
+TOO_MANY_PHOTOS = _("Attach at most %(count)d photos.")
+REFUND_REQUIRED = _("Give the prepaid fees to refund, in ¥ (0 if none).")
+REFUSAL_REASON = _("Give the reason for refusing; it is kept on the record.")
+ONLY_OUTGOING = _("Only the outgoing firm can refuse the handover.")
+
+
+def _day(value: date) -> str:
+    return date_format(value, "Y-m-d")
+
+
+@transaction.atomic
+def handover_open(
+    *, outgoing_engagement: Engagement, incoming_firm: Firm, opened_on: date
+) -> Handover:
+    """Open the checklist for ``outgoing_engagement`` (once; a second call returns it)."""
+    existing = Handover.objects.filter(outgoing_engagement=outgoing_engagement).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            handover = Handover.objects.create(
+                compound_id=outgoing_engagement.compound_id,
+                outgoing_engagement=outgoing_engagement,
+                outgoing_firm_id=outgoing_engagement.firm_id,
+                incoming_firm=incoming_firm,
+                opened_on=opened_on,
+                due_on=Handover.due_for(opened_on),
+            )
+    except IntegrityError:
+        return Handover.objects.get(outgoing_engagement=outgoing_engagement)
+    HandoverItem.objects.bulk_create(
+        HandoverItem(handover=handover, kind=kind) for kind in HandoverItemKind.values
+    )
+    event_record(
+        actor=None,
+        action="handover.opened",
+        target=handover,
+        compound=handover.compound,
+        after={
+            "outgoing": outgoing_engagement.firm.name,
+            "incoming": incoming_firm.name,
+            "due_on": handover.due_on.isoformat(),
+        },
+    )
+    email_after_commit(
+        recipients=firm_emails(outgoing_engagement.firm) + firm_emails(incoming_firm),
+        subject=_t("Handover of %(compound)s due by %(date)s")
+        % {"compound": handover.compound.name, "date": _day(handover.due_on)},
+        body=_t(
+            "%(outgoing)s hands over records, keys and access cards, facilities, the fee "
+            "settlement and open requests to %(incoming)s within 30 days (Civil Code arts. "
+            "949–950). Both firms confirm each item on the checklist."
+        )
+        % {"outgoing": outgoing_engagement.firm.name, "incoming": incoming_firm.name},
+        url=absolute_url("handover_detail", handover.pk),
+    )
+    return handover
+
+
+def _lock(handover: Handover) -> Handover:
+    return (
+        Handover.objects.select_for_update(of=("self",))
+        .select_related("compound", "outgoing_firm", "incoming_firm")
+        .get(pk=handover.pk)
+    )
+
+
+def _parse_refund(value) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({"refund_amount": REFUND_REQUIRED}) from None
+    if amount < 0 or amount >= Decimal("10000000000"):
+        raise ValidationError({"refund_amount": REFUND_REQUIRED})
+    return amount
+
+
+@transaction.atomic
+def handover_confirm(
+    *,
+    actor,
+    handover: Handover,
+    kind: str,
+    note: str = "",
+    photos=(),
+    refund_amount=None,
+    today: date | None = None,
+) -> HandoverItem:
+    """A firm confirms one item for its side. The outgoing side attaches photos of the
+    facilities and states the refund of prepaid fees. When every item is confirmed by
+    both sides, the handover completes."""
+    today = today_or(today)
+    locked = _lock(handover)
+    side = handover_side_of(actor, locked)
+    if side is None:
+        raise PermissionDenied(NOT_A_PARTY)
+    if locked.status == HandoverStatus.COMPLETED:
+        raise ValidationError(ALREADY_DONE)
+    if kind not in HandoverItemKind.values:
+        raise ValidationError({"kind": _t("Choose an item of the checklist.")})
+    item = HandoverItem.objects.select_for_update().get(handover=locked, kind=kind)
+    photos = list(photos or [])
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError({"photos": TOO_MANY_PHOTOS % {"count": MAX_PHOTOS}})
+    for photo in photos:
+        validate_upload(photo, allowed=("image",))
+    if side == "outgoing":
+        if kind == HandoverItemKind.FACILITIES and not photos and not item.photos.exists():
+            raise ValidationError({"photos": PHOTO_REQUIRED})
+        if kind == HandoverItemKind.FEES:
+            if refund_amount in (None, ""):
+                raise ValidationError({"refund_amount": REFUND_REQUIRED})
+            locked.refund_amount = _parse_refund(refund_amount)
+            locked.save(update_fields=["refund_amount"])
+        item.outgoing_confirmed_on, item.outgoing_confirmed_by = today, actor
+    else:
+        item.incoming_confirmed_on, item.incoming_confirmed_by = today, actor
+    note = (note or "").strip()
+    if note:
+        item.note = (item.note + "\n" + note).strip()
+    item.save()
+    for photo in photos:
+        HandoverPhoto.objects.create(item=item, image=photo)
+    if kind == HandoverItemKind.REQUESTS and side == "outgoing":
+        handover_requests_transfer.send(sender=Handover, handover=locked)
+    event_record(
+        actor=actor,
+        action="handover.item_confirmed",
+        target=locked,
+        compound=locked.compound,
+        after={"item": kind, "side": side, "photos": len(photos)},
+    )
+    if all(i.done for i in locked.items.all()):
+        _complete(locked, today=today, actor=actor)
+    handover.status = locked.status
+    return item
+
+
+def _complete(locked: Handover, *, today: date, actor) -> None:
+    before = locked.status
+    check_transition(
+        model="handover", table=HANDOVER_TRANSITIONS, current=before, target="completed"
+    )
+    locked.status, locked.completed_on = HandoverStatus.COMPLETED, today
+    locked.save(update_fields=["status", "completed_on"])
+    event_record(
+        actor=actor,
+        action="handover.completed",
+        target=locked,
+        compound=locked.compound,
+        before={"status": before},
+        after={"status": locked.status, "refund_amount": str(locked.refund_amount)},
+    )
+
+
+def _penalise(locked: Handover, *, reason: str, today: date) -> None:
+    """Record the credit penalty once per handover."""
+    if locked.penalised_on is not None:
+        return
+    locked.penalised_on = today
+    locked.save(update_fields=["penalised_on"])
+    credit_entry_add(
+        firm=locked.outgoing_firm,
+        points=HANDOVER_PENALTY_POINTS,
+        reason=reason,
+        actor=None,
+        recorded_on=today,
+        source="handover",
+    )
+
+
+@transaction.atomic
+def handover_refuse(*, actor, handover: Handover, reason: str, today: date | None = None):
+    """The outgoing firm refuses to hand over: recorded, and its credit score drops. The
+    obligation stays; the items can still be handed over."""
+    today = today_or(today)
+    locked = _lock(handover)
+    side = handover_side_of(actor, locked)
+    if side is None:
+        raise PermissionDenied(NOT_A_PARTY)
+    require(side == "outgoing")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": REFUSAL_REASON})
+    before = locked.status
+    check_transition(model="handover", table=HANDOVER_TRANSITIONS, current=before, target="refused")
+    locked.status, locked.refusal_reason = HandoverStatus.REFUSED, reason
+    locked.save(update_fields=["status", "refusal_reason"])
+    event_record(
+        actor=actor,
+        action="handover.refused",
+        target=locked,
+        compound=locked.compound,
+        before={"status": before},
+        after={"status": locked.status},
+        data={"reason": reason},
+    )
+    _penalise(
+        locked,
+        reason=_t("Refused the handover of %(compound)s: %(reason)s")
+        % {"compound": locked.compound.name, "reason": reason},
+        today=today,
+    )
+    handover.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def handover_flag_overdue(*, handover: Handover, today: date) -> bool:
+    """Past the 30-day deadline and not complete: recorded once, with the penalty."""
+    locked = _lock(handover)
+    if locked.status == HandoverStatus.COMPLETED or locked.due_on >= today:
+        return False
+    if locked.penalised_on is not None:
+        return False
+    event_record(
+        actor=None,
+        action="handover.overdue",
+        target=locked,
+        compound=locked.compound,
+        data={"due_on": locked.due_on.isoformat()},
+    )
+    _penalise(
+        locked,
+        reason=_t("Missed the handover deadline of %(date)s at %(compound)s")
+        % {"date": _day(locked.due_on), "compound": locked.compound.name},
+        today=today,
+    )
+    return True

@@ -1,0 +1,427 @@
+"""Trials (先尝后买, DOMAIN "Trials"): request → accept | decline → start → end.
+
+Each transition: one transaction, the compound row locked first and then the trial row,
+the move checked against ``TRIAL_TRANSITIONS``, an event row, and an e-mail to the other
+party after commit.
+"""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from market.models import Compound, Offer, OfferStatus, ScopeItem
+from market.permissions import can_act_for_compound, can_act_for_firm, require
+from market.services.events import event_record
+
+from ..dates import term_last_day
+from ..models import (
+    TRIAL_TRANSITIONS,
+    EngagementKind,
+    Trial,
+    TrialReport,
+    TrialStatus,
+)
+from ..models.trials import MAX_TRIAL_MONTHS
+from ..signals import trial_ended
+from .common import (
+    absolute_url,
+    check_transition,
+    committee_emails,
+    email_after_commit,
+    firm_emails,
+    today_or,
+)
+from .engagements import (
+    engagement_cancel,
+    engagement_check_slot,
+    engagement_end,
+    engagement_open,
+    engagement_start,
+    lock_compound,
+)
+
+NO_TRIAL_TERMS = _("This offer does not include a trial.")
+OFFER_WITHDRAWN = _("This offer is no longer in the catalogue.")
+FIRM_UNAVAILABLE = _("This firm cannot take on trials at present.")
+NOT_IN_DISTRICT = _("This offer does not serve %(district)s.")
+NOT_ON_STREET = _("This offer does not serve compounds of %(street)s.")
+AREA_TOO_SMALL = _("This offer serves compounds of at least %(area)s ㎡; yours has %(own)s ㎡.")
+AREA_TOO_LARGE = _("This offer serves compounds of at most %(area)s ㎡; yours has %(own)s ㎡.")
+START_IN_PAST = _("The start date cannot be in the past.")
+START_TOO_LATE = _("Choose a start date within the next %(days)d days.")
+NO_COMMITTEE = _("%(compound)s has no committee registered, so it cannot request a trial.")
+ALREADY_REQUESTED = _("Your compound already has an open trial request for this offer.")
+START_PASSED = _(
+    "The requested start date (%(date)s) has passed. Decline the request so that the "
+    "committee can ask again with a new date."
+)
+REASON_REQUIRED = _("Give a reason; the other party will see it.")
+NOT_YET = _("The trial starts on %(date)s.")
+NOT_OVER = _("The trial runs until %(date)s.")
+MESSAGE_TOO_LONG = _("Keep the message under %(max)d characters.")
+
+MAX_START_AHEAD_DAYS = 183
+MESSAGE_MAX = 2000
+REMINDER_DAYS = 7
+
+
+def _lock(trial: Trial) -> tuple[Compound, Trial]:
+    compound = lock_compound(trial.compound_id)
+    locked = (
+        Trial.objects.select_for_update(of=("self",))
+        .select_related("firm", "committee", "offer", "engagement")
+        .get(pk=trial.pk)
+    )
+    return compound, locked
+
+
+def _move(trial: Trial, target: str) -> str:
+    before = trial.status
+    check_transition(model="trial", table=TRIAL_TRANSITIONS, current=before, target=target)
+    trial.status = target
+    return before
+
+
+def _sync(original: Trial, locked: Trial) -> Trial:
+    original.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    return locked
+
+
+def _day(value: date) -> str:
+    return date_format(value, "Y-m-d")
+
+
+def offer_trial_problems(*, offer: Offer, compound: Compound) -> list[str]:
+    """Why ``compound`` cannot try ``offer``: no trial terms, not served, wrong size."""
+    problems = []
+    if offer.status != OfferStatus.LIVE:
+        problems.append(str(OFFER_WITHDRAWN))
+    if not offer.trial_available:
+        problems.append(str(NO_TRIAL_TERMS))
+    if not offer.firm.is_listable:
+        problems.append(str(FIRM_UNAVAILABLE))
+    district = compound.street_office.district
+    if not offer.districts.filter(pk=district.pk).exists():
+        problems.append(str(NOT_IN_DISTRICT % {"district": district.name}))
+    elif (
+        offer.street_offices.exists()
+        and not offer.street_offices.filter(pk=compound.street_office_id).exists()
+    ):
+        problems.append(str(NOT_ON_STREET % {"street": compound.street_office.name}))
+    area = compound.exclusive_area
+    if offer.min_area is not None and area < offer.min_area:
+        problems.append(str(AREA_TOO_SMALL % {"area": offer.min_area, "own": area}))
+    if offer.max_area is not None and area > offer.max_area:
+        problems.append(str(AREA_TOO_LARGE % {"area": offer.max_area, "own": area}))
+    return problems
+
+
+def _terms_snapshot(offer: Offer) -> dict:
+    """The exact approved terms (``offer.terms``), completed from the offer row for
+    anything the approved JSON does not carry."""
+    snapshot = dict(offer.terms or {})
+    snapshot.setdefault("title", offer.title)
+    snapshot.setdefault("grade", offer.grade)
+    snapshot.setdefault("scope_items", offer.scope_items)
+    snapshot.setdefault("fee", str(offer.fee))
+    snapshot.setdefault("trial_months", offer.trial_months)
+    snapshot.setdefault("trial_fee", None if offer.trial_fee is None else str(offer.trial_fee))
+    snapshot["offer_id"] = offer.pk
+    snapshot["firm"] = {"id": offer.firm_id, "name": offer.firm.name}
+    snapshot["revision_id"] = snapshot.get("revision_id", offer.revision_id)
+    return snapshot
+
+
+@transaction.atomic
+def trial_request(
+    *,
+    actor,
+    compound: Compound,
+    offer: Offer,
+    starts_on: date,
+    message: str = "",
+    today: date | None = None,
+) -> Trial:
+    """The committee asks the firm for a trial of ``offer`` from ``starts_on``."""
+    today = today_or(today)
+    if actor is not None:
+        require(can_act_for_compound(actor, compound))
+    compound = lock_compound(compound.pk)
+    offer = Offer.objects.select_related("firm").get(pk=offer.pk)
+    committee = compound.current_committee
+    if committee is None:
+        raise ValidationError(NO_COMMITTEE % {"compound": compound.name})
+    problems = offer_trial_problems(offer=offer, compound=compound)
+    if problems:
+        raise ValidationError(problems)
+    message = (message or "").strip()
+    if len(message) > MESSAGE_MAX:
+        raise ValidationError({"message": MESSAGE_TOO_LONG % {"max": MESSAGE_MAX}})
+    if starts_on < today:
+        raise ValidationError({"starts_on": START_IN_PAST})
+    if starts_on > today + timedelta(days=MAX_START_AHEAD_DAYS):
+        raise ValidationError({"starts_on": START_TOO_LATE % {"days": MAX_START_AHEAD_DAYS}})
+    if compound.trials.filter(
+        offer=offer, status__in=[TrialStatus.REQUESTED, TrialStatus.ACCEPTED, TrialStatus.ACTIVE]
+    ).exists():
+        raise ValidationError(ALREADY_REQUESTED)
+    try:
+        engagement_check_slot(compound=compound, starts_on=starts_on)
+    except ValidationError as error:
+        raise ValidationError({"starts_on": error.messages}) from None
+    months = min(offer.trial_months, MAX_TRIAL_MONTHS)
+    trial = Trial.objects.create(
+        compound=compound,
+        committee=committee,
+        offer=offer,
+        firm=offer.firm,
+        status=TrialStatus.REQUESTED,
+        message=message,
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        starts_on=starts_on,
+        ends_on=term_last_day(starts_on, months=months),
+        terms=_terms_snapshot(offer),
+        months=months,
+        fee=offer.trial_fee,
+        area=compound.exclusive_area,
+    )
+    event_record(
+        actor=actor,
+        action="trial.requested",
+        target=trial,
+        after={
+            "status": trial.status,
+            "offer": offer.pk,
+            "firm": offer.firm.name,
+            "starts_on": starts_on.isoformat(),
+            "ends_on": trial.ends_on.isoformat(),
+            "fee": str(trial.fee),
+        },
+    )
+    email_after_commit(
+        recipients=firm_emails(offer.firm),
+        subject=_t("Trial request from %(compound)s") % {"compound": compound.name},
+        body=_t(
+            "%(compound)s asks for a %(months)d-month trial of “%(offer)s” from %(date)s. "
+            "Accept or decline it on your firm's page."
+        )
+        % {
+            "compound": compound.name,
+            "months": months,
+            "offer": offer.title,
+            "date": _day(starts_on),
+        },
+        url=absolute_url("trial_detail", trial.pk),
+    )
+    return trial
+
+
+@transaction.atomic
+def trial_accept(*, actor, trial: Trial, today: date | None = None) -> Trial:
+    """The firm accepts: the trial takes the compound's next engagement slot (refused if
+    another trial or contract holds it). A trial due to start today starts at once."""
+    today = today_or(today)
+    if actor is not None:
+        require(can_act_for_firm(actor, trial.firm))
+    compound, locked = _lock(trial)
+    before = _move(locked, TrialStatus.ACCEPTED)
+    if not locked.firm.is_listable:
+        raise ValidationError(FIRM_UNAVAILABLE)
+    if locked.starts_on < today:
+        raise ValidationError(START_PASSED % {"date": _day(locked.starts_on)})
+    locked.engagement = engagement_open(
+        compound=compound,
+        kind=EngagementKind.TRIAL,
+        firm=locked.firm,
+        starts_on=locked.starts_on,
+        ends_on=locked.ends_on,
+        fee=locked.fee,
+        area=locked.area,
+    )
+    locked.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "engagement", "decided_by", "decided_at"])
+    event_record(
+        actor=actor,
+        action="trial.accepted",
+        target=locked,
+        before={"status": before},
+        after={"status": locked.status, "starts_on": locked.starts_on.isoformat()},
+    )
+    email_after_commit(
+        recipients=committee_emails(locked.committee),
+        subject=_t("%(firm)s accepted your trial request") % {"firm": locked.firm.name},
+        body=_t("The trial of “%(offer)s” runs from %(start)s to %(end)s.")
+        % {
+            "offer": locked.terms.get("title", ""),
+            "start": _day(locked.starts_on),
+            "end": _day(locked.ends_on),
+        },
+        url=absolute_url("trial_detail", locked.pk),
+    )
+    if locked.starts_on <= today:
+        trial_start(trial=locked, actor=actor, today=today)
+    return _sync(trial, locked)
+
+
+@transaction.atomic
+def trial_decline(*, actor, trial: Trial, reason: str) -> Trial:
+    if actor is not None:
+        require(can_act_for_firm(actor, trial.firm))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": REASON_REQUIRED})
+    _compound, locked = _lock(trial)
+    before = _move(locked, TrialStatus.DECLINED)
+    locked.decline_reason = reason
+    locked.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
+    event_record(
+        actor=actor,
+        action="trial.declined",
+        target=locked,
+        before={"status": before},
+        after={"status": locked.status},
+        data={"reason": reason},
+    )
+    email_after_commit(
+        recipients=committee_emails(locked.committee),
+        subject=_t("%(firm)s declined your trial request") % {"firm": locked.firm.name},
+        body=_t("Their reason: %(reason)s") % {"reason": reason},
+        url=absolute_url("trial_detail", locked.pk),
+    )
+    return _sync(trial, locked)
+
+
+@transaction.atomic
+def trial_withdraw(*, actor, trial: Trial, reason: str = "", today: date | None = None) -> Trial:
+    """The committee withdraws its request, at any time before the trial starts."""
+    today = today_or(today)
+    if actor is not None:
+        require(can_act_for_compound(actor, trial.compound))
+    _compound, locked = _lock(trial)
+    before = _move(locked, TrialStatus.WITHDRAWN)
+    if locked.engagement is not None:
+        engagement_cancel(engagement=locked.engagement, reason="trial withdrawn")
+    locked.withdraw_reason = (reason or "").strip()
+    locked.save(update_fields=["status", "withdraw_reason"])
+    event_record(
+        actor=actor,
+        action="trial.withdrawn",
+        target=locked,
+        before={"status": before},
+        after={"status": locked.status},
+        data={"reason": locked.withdraw_reason} if locked.withdraw_reason else None,
+    )
+    email_after_commit(
+        recipients=firm_emails(locked.firm),
+        subject=_t("%(compound)s withdrew its trial request") % {"compound": locked.compound.name},
+        body=locked.withdraw_reason or _t("No reason was given."),
+        url=absolute_url("trial_detail", locked.pk),
+    )
+    return _sync(trial, locked)
+
+
+@transaction.atomic
+def trial_start(*, trial: Trial, today: date, actor=None) -> Trial:
+    """Start an accepted trial on (or after) its start date; the compound goes on trial."""
+    _compound, locked = _lock(trial)
+    before = _move(locked, TrialStatus.ACTIVE)
+    if today < locked.starts_on:
+        raise ValidationError(NOT_YET % {"date": _day(locked.starts_on)})
+    engagement_start(
+        engagement=locked.engagement, on=today, actor=actor, reason=f"trial {locked.pk} started"
+    )
+    locked.save(update_fields=["status"])
+    event_record(
+        actor=actor,
+        action="trial.started",
+        target=locked,
+        before={"status": before},
+        after={"status": locked.status, "on": today.isoformat()},
+    )
+    email_after_commit(
+        recipients=firm_emails(locked.firm) + committee_emails(locked.committee),
+        subject=_t("The trial at %(compound)s has started") % {"compound": locked.compound.name},
+        body=_t("%(firm)s serves %(compound)s on trial until %(end)s.")
+        % {
+            "firm": locked.firm.name,
+            "compound": locked.compound.name,
+            "end": _day(locked.ends_on),
+        },
+        url=absolute_url("trial_detail", locked.pk),
+    )
+    return _sync(trial, locked)
+
+
+@transaction.atomic
+def trial_remind(*, trial: Trial, today: date) -> bool:
+    """Remind the committee 7 days before the trial ends (once). True if sent now."""
+    _compound, locked = _lock(trial)
+    if locked.status != TrialStatus.ACTIVE or locked.reminded_on is not None:
+        return False
+    if today < locked.ends_on - timedelta(days=REMINDER_DAYS):
+        return False
+    locked.reminded_on = today
+    locked.save(update_fields=["reminded_on"])
+    event_record(
+        actor=None,
+        action="trial.reminder_sent",
+        target=locked,
+        data={"ends_on": locked.ends_on.isoformat()},
+    )
+    email_after_commit(
+        recipients=committee_emails(locked.committee),
+        subject=_t("The trial at %(compound)s ends on %(date)s")
+        % {"compound": locked.compound.name, "date": _day(locked.ends_on)},
+        body=_t(
+            "Decide whether to call the owners' vote to hire %(firm)s. Without a contract "
+            "or another firm starting the next day, the compound passes to the district's "
+            "fallback operator."
+        )
+        % {"firm": locked.firm.name},
+        url=absolute_url("trial_detail", locked.pk),
+    )
+    return True
+
+
+@transaction.atomic
+def trial_end(*, trial: Trial, today: date, actor=None) -> Trial:
+    """End a trial after its last day and produce its report for the committee."""
+    _compound, locked = _lock(trial)
+    before = _move(locked, TrialStatus.ENDED)
+    if today <= locked.ends_on:
+        raise ValidationError(NOT_OVER % {"date": _day(locked.ends_on)})
+    engagement_end(engagement=locked.engagement, on=locked.ends_on, reason="trial ended")
+    locked.save(update_fields=["status"])
+    report = TrialReport.objects.create(trial=locked, created_on=today)
+    trial_ended.send(sender=Trial, trial=locked, report=report)
+    event_record(
+        actor=actor,
+        action="trial.ended",
+        target=locked,
+        before={"status": before},
+        after={"status": locked.status, "report": report.pk},
+    )
+    email_after_commit(
+        recipients=committee_emails(locked.committee) + firm_emails(locked.firm),
+        subject=_t("The trial at %(compound)s has ended") % {"compound": locked.compound.name},
+        body=_t(
+            "The trial report is ready. The committee may now call the owners' vote to hire "
+            "%(firm)s."
+        )
+        % {"firm": locked.firm.name},
+        url=absolute_url("trial_detail", locked.pk),
+    )
+    return _sync(trial, locked)
+
+
+def scope_labels(items) -> list[str]:
+    labels = dict(ScopeItem.choices)
+    return [str(labels.get(item, item)) for item in items or []]

@@ -1,0 +1,19 @@
+"""Signals other apps listen to.
+
+- ``engagement_ended(engagement)``: a trial, contract or fallback engagement has ended;
+  the fallback app (issue #6) checks whether a successor starts the next day. Sent
+  after commit.
+- ``trial_ended(trial, report)``: the ratings app (issue #5) fills the trial report's
+  counts and rates. Sent inside the transaction that ends the trial, so what the
+  receiver saves commits (or rolls back) with it.
+"""
+
+from django.dispatch import Signal
+
+engagement_ended = Signal()
+trial_ended = Signal()
+
+# A handover's outgoing firm confirmed the open service requests as handed over (issue #6);
+# the ratings app (issue #5) moves the compound's open requests to ``handover.incoming_firm``.
+# Sent inside the confirming transaction. kwargs: handover
+handover_requests_transfer = Signal()

@@ -1,0 +1,16 @@
+"""Background tasks (django-tasks). A scheduler enqueues ``run_daily`` once a day."""
+
+from datetime import date
+
+from django.utils import timezone
+from django_tasks import task
+
+from .daily import daily_run
+
+
+@task()
+def run_daily(day: str | None = None) -> dict:
+    """The same entry point as ``manage.py run_daily``; ``day`` is YYYY-MM-DD (default:
+    today in Asia/Shanghai)."""
+    today = date.fromisoformat(day) if day else timezone.localdate()
+    return daily_run(today=today)

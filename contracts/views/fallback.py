@@ -1,0 +1,248 @@
+"""Fallback and handover pages (issue #6): the bureau's list of open fallback cases and
+overdue handovers, its designation and extension forms; the handover checklist for both
+firms and the committee."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from market.models import Compound, District
+from market.permissions import (
+    can_manage_fallback,
+    can_view_compound,
+    can_view_handover,
+    handover_side_of,
+    roles_of,
+)
+
+from .. import selectors
+from ..fallback_forms import (
+    DesignationEndForm,
+    DesignationForm,
+    ExtensionForm,
+    HandoverConfirmForm,
+    HandoverRefuseForm,
+)
+from ..models import FallbackCase, FallbackDesignation, Handover, HandoverItemKind
+from ..services.fallback import (
+    designation_active,
+    fallback_designate,
+    fallback_designation_end,
+    fallback_extend,
+)
+from ..services.handover import handover_confirm, handover_refuse
+from .common import run_service
+
+
+def _district_for_bureau(request, code: str) -> District:
+    district = get_object_or_404(District, code=code)
+    if not can_manage_fallback(request.user, district):
+        raise PermissionDenied
+    return district
+
+
+def _district_page(request, district, *, designate_form=None, end_form=None, status=200):
+    today = timezone.localdate()
+    cases = list(selectors.open_fallback_cases(district))
+    for case in cases:
+        case.days_left = (case.planned_end_on - today).days
+    return render(
+        request,
+        "contracts/fallback/district.html",
+        {
+            "district": district,
+            "designation": designation_active(district),
+            "designate_form": designate_form or DesignationForm(district=district),
+            "end_form": end_form or DesignationEndForm(),
+            "cases": cases,
+            "overdue": selectors.handovers_past_deadline(district, today),
+            "seeking": selectors.compounds_seeking_provider(district),
+            "today": today,
+        },
+        status=status,
+    )
+
+
+@login_required
+def district_fallback(request, code: str):
+    return _district_page(request, _district_for_bureau(request, code))
+
+
+@login_required
+@require_POST
+def fallback_designate_view(request, code: str):
+    district = _district_for_bureau(request, code)
+    form = DesignationForm(request.POST, district=district)
+    if form.is_valid():
+        done = run_service(
+            form,
+            lambda: fallback_designate(
+                actor=request.user,
+                district=district,
+                firm=form.cleaned_data["firm"],
+                fee=form.cleaned_data["fee"],
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+        if done is not None:
+            return redirect("district_fallback", code=district.code)
+    return _district_page(request, district, designate_form=form, status=400)
+
+
+@login_required
+@require_POST
+def fallback_designation_end_view(request, code: str, pk: int):
+    district = _district_for_bureau(request, code)
+    designation = get_object_or_404(FallbackDesignation, pk=pk, district=district)
+    form = DesignationEndForm(request.POST)
+    if form.is_valid():
+        done = run_service(
+            form,
+            lambda: fallback_designation_end(
+                actor=request.user, designation=designation, reason=form.cleaned_data["reason"]
+            ),
+        )
+        if done is not None:
+            return redirect("district_fallback", code=district.code)
+    return _district_page(request, district, end_form=form, status=400)
+
+
+@login_required
+def fallback_extend_view(request, pk: int):
+    case = get_object_or_404(
+        FallbackCase.objects.select_related("district", "compound", "operator"), pk=pk
+    )
+    if not can_manage_fallback(request.user, case.district):
+        raise PermissionDenied
+    form = ExtensionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            done = run_service(
+                form,
+                lambda: fallback_extend(
+                    actor=request.user,
+                    case=case,
+                    until=form.cleaned_data["until"],
+                    reason=form.cleaned_data["reason"],
+                ),
+            )
+            if done is not None:
+                return redirect("district_fallback", code=case.district.code)
+        status = 400
+    return render(
+        request, "contracts/fallback/extend.html", {"case": case, "form": form}, status=status
+    )
+
+
+def _handover_page(request, handover, *, confirm_form=None, refuse_form=None, status=200):
+    side = handover_side_of(request.user, handover)
+    items = list(handover.items.prefetch_related("photos"))
+    return render(
+        request,
+        "contracts/fallback/handover.html",
+        {
+            "handover": handover,
+            "items": items,
+            "side": side,
+            "confirm_form": confirm_form or HandoverConfirmForm(),
+            "refuse_form": refuse_form or HandoverRefuseForm(),
+            "facilities": HandoverItemKind.FACILITIES,
+            "fees": HandoverItemKind.FEES,
+        },
+        status=status,
+    )
+
+
+def _handover_for(request, pk: int) -> Handover:
+    handover = get_object_or_404(
+        Handover.objects.select_related(
+            "compound__street_office", "outgoing_firm", "incoming_firm"
+        ),
+        pk=pk,
+    )
+    if not can_view_handover(request.user, handover):
+        raise PermissionDenied
+    return handover
+
+
+@login_required
+def handover_detail(request, pk: int):
+    return _handover_page(request, _handover_for(request, pk))
+
+
+@login_required
+@require_POST
+def handover_confirm_view(request, pk: int):
+    handover = _handover_for(request, pk)
+    if handover_side_of(request.user, handover) is None:
+        raise PermissionDenied
+    form = HandoverConfirmForm(request.POST, request.FILES)
+    if form.is_valid():
+        done = run_service(
+            form,
+            lambda: handover_confirm(
+                actor=request.user,
+                handover=handover,
+                kind=form.cleaned_data["kind"],
+                note=form.cleaned_data["note"],
+                photos=request.FILES.getlist("photos"),
+                refund_amount=form.cleaned_data["refund_amount"],
+            ),
+        )
+        if done is not None:
+            return redirect("handover_detail", pk=handover.pk)
+    return _handover_page(request, handover, confirm_form=form, status=400)
+
+
+@login_required
+@require_POST
+def handover_refuse_view(request, pk: int):
+    handover = _handover_for(request, pk)
+    if handover_side_of(request.user, handover) != "outgoing":
+        raise PermissionDenied
+    form = HandoverRefuseForm(request.POST)
+    if form.is_valid():
+        done = run_service(
+            form,
+            lambda: handover_refuse(
+                actor=request.user, handover=handover, reason=form.cleaned_data["reason"]
+            ),
+        )
+        if done is not None:
+            return redirect("handover_detail", pk=handover.pk)
+    return _handover_page(request, handover, refuse_form=form, status=400)
+
+
+@login_required
+def compound_handovers(request, pk: int):
+    """The committee's view: fallback cases and handovers of its compound."""
+    compound = get_object_or_404(Compound.objects.select_related("street_office__district"), pk=pk)
+    if not can_view_compound(request.user, compound):
+        raise PermissionDenied
+    return render(
+        request,
+        "contracts/fallback/compound.html",
+        {
+            "compound": compound,
+            "cases": compound.fallback_cases.select_related("operator", "outgoing_firm"),
+            "handovers": selectors.compound_handovers(compound),
+        },
+    )
+
+
+@login_required
+def firm_handovers(request):
+    """A firm's handovers, outgoing and incoming."""
+    firm_ids = roles_of(request.user).firm_ids
+    if not firm_ids:
+        raise PermissionDenied
+    handovers = (
+        Handover.objects.filter(Q(outgoing_firm_id__in=firm_ids) | Q(incoming_firm_id__in=firm_ids))
+        .select_related("compound", "outgoing_firm", "incoming_firm")
+        .order_by("-opened_on")
+    )
+    return render(request, "contracts/fallback/firm.html", {"handovers": handovers})
