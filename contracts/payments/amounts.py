@@ -1,0 +1,96 @@
+"""What an engagement owes for a month (DOMAIN "Payments"): floor area × fee per ㎡·月,
+pro-rated by days for partial months, with fee amendments applied from their effective
+date. Pure arithmetic on Decimal ¥; rounded once, to the fen, at the end."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from contracts.models import AmendmentStatus, Engagement, EngagementKind
+
+FEN = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Line:
+    start: date
+    end: date
+    fee: Decimal
+    amount: Decimal  # unrounded
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def as_json(self) -> dict:
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "days": self.days,
+            "fee": str(self.fee),
+            "amount": str(self.amount.quantize(FEN, rounding=ROUND_HALF_UP)),
+        }
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def last_billable_day(engagement: Engagement) -> date | None:
+    """The last day the engagement serves (or is planned to): its actual end once it has
+    ended, else its term end; None while the term is indefinite."""
+    return engagement.ended_on or engagement.ends_on
+
+
+def served_days(engagement: Engagement, month: date, *, until: date | None = None):
+    """(first, last) day served in ``month``, or None when it serves no day of it."""
+    first = max(engagement.starts_on, month_start(month))
+    last_day = until if until is not None else last_billable_day(engagement)
+    last = month_end(month) if last_day is None else min(last_day, month_end(month))
+    return (first, last) if first <= last else None
+
+
+def fee_changes(engagement: Engagement) -> list[tuple[date, Decimal]]:
+    """The fee in force from each date on, oldest first. A contract's own fee is its
+    immutable term (not the engagement's copy); approved amendments take over from their
+    effective date."""
+    contract = None
+    if engagement.kind == EngagementKind.CONTRACT:
+        contract = getattr(engagement, "contract", None)
+    if contract is None:
+        return [(engagement.starts_on, engagement.fee)]
+    changes = [(engagement.starts_on, contract.fee)]
+    amendments = contract.amendments.filter(status=AmendmentStatus.APPROVED).order_by(
+        "effective_on", "id"
+    )
+    changes += [(a.effective_on, a.fee) for a in amendments]
+    return changes
+
+
+def invoice_lines(engagement: Engagement, month: date, *, until: date | None = None) -> list[Line]:
+    """One line per fee in force over the days served in ``month``."""
+    window = served_days(engagement, month, until=until)
+    if window is None:
+        return []
+    first, last = window
+    days_in_month = Decimal(calendar.monthrange(month.year, month.month)[1])
+    changes = fee_changes(engagement)
+    lines = []
+    for index, (since, fee) in enumerate(changes):
+        next_since = changes[index + 1][0] if index + 1 < len(changes) else None
+        start = max(first, since)
+        end = last if next_since is None else min(last, next_since - timedelta(days=1))
+        if start > end:
+            continue
+        days = Decimal((end - start).days + 1)
+        lines.append(Line(start, end, fee, engagement.area * fee * days / days_in_month))
+    return lines
+
+
+def total(lines: list[Line]) -> Decimal:
+    return sum((line.amount for line in lines), Decimal("0")).quantize(FEN, rounding=ROUND_HALF_UP)

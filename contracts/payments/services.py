@@ -1,0 +1,360 @@
+"""Invoice services (DOMAIN "Payments"): issue, pay (through Stripe), record failures and
+refunds, void. Every status change goes through here — the daily rules, the payment
+page, the webhook and the reconciliation command call the same functions."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import stripe
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Engagement
+from contracts.services.common import check_transition
+from market.permissions import can_pay_invoice, require
+from market.services.events import event_record
+
+from .amounts import invoice_lines, month_start, total
+from .gateway import CURRENCY, stripe_client
+from .models import (
+    INVOICE_TRANSITIONS,
+    Invoice,
+    InvoiceRefund,
+    InvoiceStatus,
+    StripeCustomer,
+    to_fen,
+)
+
+NOT_OPEN = _("This invoice is no longer open for payment.")
+NO_CARD = _("Enter your card details.")
+STRIPE_UNAVAILABLE = _("The payment service could not be reached. Nothing was charged; try again.")
+CARD_DECLINED = _("The card was declined: %(reason)s")
+
+
+def from_fen(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def _lock(invoice: Invoice) -> Invoice:
+    locked = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("engagement__compound__street_office__district", "engagement__firm")
+        .get(pk=invoice.pk)
+    )
+    return locked
+
+
+def _sync(original: Invoice, locked: Invoice) -> Invoice:
+    for field in (
+        "status",
+        "payment_intent_id",
+        "paid_at",
+        "failure_message",
+        "failed_at",
+        "refunded_amount",
+        "void_reason",
+    ):
+        setattr(original, field, getattr(locked, field))
+    return locked
+
+
+def _move(invoice: Invoice, target: str) -> str:
+    before = invoice.status
+    check_transition(model="invoice", table=INVOICE_TRANSITIONS, current=before, target=target)
+    invoice.status = target
+    return before
+
+
+def _record(invoice: Invoice, *, actor, action: str, before=None, after=None, data=None):
+    event_record(
+        actor=actor,
+        action=action,
+        target=invoice,
+        compound=invoice.engagement.compound,
+        before=before,
+        after=after,
+        data=data,
+    )
+
+
+# --- Issuing -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invoice_issue(*, engagement: Engagement, month: date, today: date, until: date | None = None):
+    """Issue the invoice for ``engagement`` and the month containing ``month``, in advance
+    for the days it is to serve. Idempotent: an existing (not void) invoice for that month
+    is returned unchanged. Returns None when nothing is owed (a free trial, no days)."""
+    period = month_start(month)
+    engagement = Engagement.objects.select_for_update(of=("self",)).get(pk=engagement.pk)
+    existing = engagement.invoices.exclude(status=InvoiceStatus.VOID).filter(period_start=period)
+    if existing.exists():
+        return existing.get()
+    lines = invoice_lines(engagement, period, until=until)
+    amount = total(lines)
+    if amount <= 0:
+        return None
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                engagement=engagement,
+                period_start=period,
+                served_from=lines[0].start,
+                served_to=lines[-1].end,
+                amount=amount,
+                lines=[line.as_json() for line in lines],
+                issued_on=today,
+            )
+    except IntegrityError:
+        # Issued by a concurrent run a moment ago (the unique constraint decided).
+        return engagement.invoices.exclude(status=InvoiceStatus.VOID).get(period_start=period)
+    invoice.engagement = engagement
+    _record(
+        invoice,
+        actor=None,
+        action="invoice.issued",
+        after=InvoiceStatus.OPEN,
+        data={"amount": str(amount), "month": period.strftime("%Y-%m")},
+    )
+    return invoice
+
+
+# --- Payment state (webhooks, reconciliation) -----------------------------------------
+
+
+@transaction.atomic
+def invoice_mark_paid(
+    *, invoice: Invoice, payment_intent_id: str, amount_fen: int, currency: str, source: str
+) -> bool:
+    """Stripe says the intent succeeded. Idempotent: an already paid invoice stays as it
+    is. Refuses (returns False) an amount or currency that is not this invoice's."""
+    locked = _lock(invoice)
+    if locked.status == InvoiceStatus.PAID:
+        return False
+    if amount_fen != locked.amount_fen or currency.lower() != CURRENCY:
+        _record(
+            locked,
+            actor=None,
+            action="invoice.payment_mismatch",
+            data={"intent": payment_intent_id, "amount_fen": amount_fen, "currency": currency},
+        )
+        return False
+    if locked.status == InvoiceStatus.VOID:
+        # Paid at Stripe after it was voided: recorded for a person to refund.
+        _record(locked, actor=None, action="invoice.paid_after_void", data={"source": source})
+        return False
+    before = _move(locked, InvoiceStatus.PAID)
+    locked.paid_at = timezone.now()
+    locked.payment_intent_id = locked.payment_intent_id or payment_intent_id
+    locked.failure_message = ""
+    locked.save(update_fields=["status", "paid_at", "payment_intent_id", "failure_message"])
+    _record(
+        locked,
+        actor=None,
+        action="invoice.paid",
+        before=before,
+        after=locked.status,
+        data={"intent": payment_intent_id, "source": source},
+    )
+    _sync(invoice, locked)
+    return True
+
+
+@transaction.atomic
+def invoice_record_failure(*, invoice: Invoice, message: str, occurred_at: datetime | None = None):
+    """A payment attempt failed: the invoice stays open and shows why. A failure reported
+    after the invoice was paid (late or out of order) changes nothing."""
+    locked = _lock(invoice)
+    occurred_at = occurred_at or timezone.now()
+    if locked.status != InvoiceStatus.OPEN:
+        return False
+    if locked.failed_at and occurred_at < locked.failed_at:
+        return False
+    locked.failure_message = (message or str(_("The payment failed.")))[:500]
+    locked.failed_at = occurred_at
+    locked.save(update_fields=["failure_message", "failed_at"])
+    _record(locked, actor=None, action="invoice.payment_failed", data={"reason": message})
+    _sync(invoice, locked)
+    return True
+
+
+@transaction.atomic
+def invoice_record_refund(*, invoice: Invoice, refunded_fen: int) -> bool:
+    """Stripe reports the total refunded on the charge. Monotonic, so replays and
+    out-of-order deliveries settle on the largest (latest) total."""
+    locked = _lock(invoice)
+    refunded = min(from_fen(refunded_fen), locked.amount)
+    if refunded <= locked.refunded_amount:
+        return False
+    before = str(locked.refunded_amount)
+    locked.refunded_amount = refunded
+    locked.save(update_fields=["refunded_amount"])
+    _record(locked, actor=None, action="invoice.refunded", before=before, after=str(refunded))
+    _sync(invoice, locked)
+    return True
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, actor, reason: str) -> Invoice:
+    """Void an open invoice. An intent already created is cancelled at Stripe first; if it
+    turns out to have succeeded, the invoice is marked paid instead."""
+    locked = _lock(invoice)
+    if locked.payment_intent_id:
+        client = stripe_client()
+        intent = client.v1.payment_intents.retrieve(locked.payment_intent_id)
+        if intent["status"] == "succeeded":
+            invoice_mark_paid(
+                invoice=locked,
+                payment_intent_id=intent["id"],
+                amount_fen=intent["amount"],
+                currency=intent["currency"],
+                source="void",
+            )
+            return _sync(invoice, locked)
+        if intent["status"] != "canceled":
+            client.v1.payment_intents.cancel(locked.payment_intent_id)
+    before = _move(locked, InvoiceStatus.VOID)
+    locked.void_reason = reason[:200]
+    locked.save(update_fields=["status", "void_reason"])
+    _record(locked, actor=actor, action="invoice.voided", before=before, after=locked.status)
+    return _sync(invoice, locked)
+
+
+@transaction.atomic
+def invoice_refund_unserved(
+    *, invoice: Invoice, last_served_day: date, today: date, actor=None, reason: str = ""
+):
+    """The engagement ended early (handover, fallback): the days after ``last_served_day``
+    were prepaid but not served. A paid invoice is refunded the difference through
+    Stripe; an open one is voided and re-issued for the days served. Idempotent: the
+    refund target is absolute, so calling it again refunds nothing more."""
+    locked = _lock(invoice)
+    if locked.status == InvoiceStatus.VOID or last_served_day >= locked.served_to:
+        return None
+    engagement = locked.engagement
+    owed = total(invoice_lines(engagement, locked.period_start, until=last_served_day))
+    reason = reason or str(_("Engagement ended early; days not served are refunded."))
+    if locked.status == InvoiceStatus.OPEN:
+        invoice_void(invoice=locked, actor=actor, reason=reason)
+        if locked.status == InvoiceStatus.VOID:
+            return invoice_issue(
+                engagement=engagement, month=locked.period_start, today=today, until=last_served_day
+            )
+        # It turned out to be paid: fall through to the refund.
+    target = locked.amount - owed
+    delta = target - locked.refunded_amount
+    if delta <= 0:
+        return None
+    refund = stripe_client().v1.refunds.create(
+        params={
+            "payment_intent": locked.payment_intent_id,
+            "amount": to_fen(delta),
+            "metadata": {"invoice_id": str(locked.pk)},
+        },
+        # Absolute target in the key: a retry of the same refund is the same refund.
+        options={"idempotency_key": f"invoice-{locked.pk}-refund-to-{to_fen(target)}"},
+    )
+    row = InvoiceRefund.objects.create(
+        invoice=locked, amount=delta, reason=reason[:200], stripe_refund_id=refund["id"]
+    )
+    before = str(locked.refunded_amount)
+    locked.refunded_amount = target
+    locked.save(update_fields=["refunded_amount"])
+    _record(
+        locked,
+        actor=actor,
+        action="invoice.refunded",
+        before=before,
+        after=str(target),
+        data={"refund": refund["id"], "last_served_day": last_served_day.isoformat()},
+    )
+    _sync(invoice, locked)
+    return row
+
+
+# --- Paying (the treasurer's page) ----------------------------------------------------
+
+
+def _customer_for(committee) -> str:
+    row = StripeCustomer.objects.filter(committee=committee).first()
+    if row is not None:
+        return row.customer_id
+    customer = stripe_client().v1.customers.create(
+        params={"description": str(committee), "metadata": {"committee_id": str(committee.pk)}},
+        options={"idempotency_key": f"committee-{committee.pk}-customer"},
+    )
+    try:
+        with transaction.atomic():
+            StripeCustomer.objects.create(committee=committee, customer_id=customer["id"])
+    except IntegrityError:
+        return StripeCustomer.objects.get(committee=committee).customer_id
+    return customer["id"]
+
+
+def _payer_committee(invoice: Invoice):
+    committee = invoice.engagement.compound.committees.filter(dissolved_on__isnull=True).first()
+    if committee is None:
+        raise ValidationError(NOT_OPEN, code="no_committee")
+    return committee
+
+
+@transaction.atomic
+def invoice_payment_intent(*, invoice: Invoice, actor):
+    """The PaymentIntent the treasurer pays: created once per invoice (idempotency key per
+    invoice, and its id kept on the row under lock), so a double click or a retry never
+    makes a second intent — or a second charge."""
+    require(can_pay_invoice(actor, invoice.engagement.compound))
+    locked = _lock(invoice)
+    if locked.status != InvoiceStatus.OPEN:
+        raise ValidationError(NOT_OPEN, code="not_open")
+    client = stripe_client()
+    try:
+        if locked.payment_intent_id:
+            return client.v1.payment_intents.retrieve(locked.payment_intent_id)
+        intent = client.v1.payment_intents.create(
+            params={
+                "amount": locked.amount_fen,
+                "currency": CURRENCY,
+                "customer": _customer_for(_payer_committee(locked)),
+                "payment_method_types": ["card"],
+                "metadata": {
+                    "invoice_id": str(locked.pk),
+                    "engagement_id": str(locked.engagement_id),
+                    "month": locked.period_start.strftime("%Y-%m"),
+                },
+            },
+            options={"idempotency_key": f"invoice-{locked.pk}-payment-intent"},
+        )
+    except stripe.StripeError as error:
+        raise ValidationError(STRIPE_UNAVAILABLE, code="stripe") from error
+    locked.payment_intent_id = intent["id"]
+    locked.save(update_fields=["payment_intent_id"])
+    _record(locked, actor=actor, action="invoice.payment_started", data={"intent": intent["id"]})
+    _sync(invoice, locked)
+    return intent
+
+
+def invoice_payment_confirm(*, invoice: Invoice, actor, card_token: str):
+    """Attach the card Stripe.js tokenised in the browser to the invoice's intent and
+    confirm it. The invoice is *not* marked paid here: that waits for Stripe's signed
+    ``payment_intent.succeeded`` webhook. A decline is recorded and raised."""
+    if not card_token or not card_token.startswith("tok_"):
+        raise ValidationError(NO_CARD, code="no_card")
+    intent = invoice_payment_intent(invoice=invoice, actor=actor)
+    if intent["status"] in ("succeeded", "processing"):
+        return intent
+    client = stripe_client()
+    try:
+        card = client.v1.customers.payment_sources.create(
+            intent["customer"], params={"source": card_token}
+        )
+        client.v1.payment_intents.update(intent["id"], params={"payment_method": card["id"]})
+        return client.v1.payment_intents.confirm(intent["id"])
+    except stripe.CardError as error:
+        reason = error.user_message or str(_("The card was declined."))
+        invoice_record_failure(invoice=invoice, message=reason)
+        raise ValidationError(CARD_DECLINED % {"reason": reason}, code="declined") from error
+    except stripe.StripeError as error:
+        raise ValidationError(STRIPE_UNAVAILABLE, code="stripe") from error
