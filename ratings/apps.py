@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class RatingsConfig(AppConfig):
     name = "ratings"
     verbose_name = _("Ratings")
+
+    def ready(self):
+        from . import receivers, rules  # noqa: F401  (signal receivers, daily rules)

@@ -1,1 +1,0 @@
-"""Ratings, service requests, the three rates, evaluations and fee adjustments (later issues)."""

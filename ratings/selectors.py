@@ -1,0 +1,171 @@
+"""Reads for ratings: the three rates and rating averages, computed in the database."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.utils import timezone
+
+from .models import (
+    CommentStatus,
+    Evaluation,
+    FeeAdjustment,
+    Rating,
+    RequestStatus,
+    ServiceRequest,
+)
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """part / whole in percent, 2 decimals; None (“no requests”) when whole is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class ThreeRates:
+    total: int = 0
+    responded_in_time: int = 0
+    resolved: int = 0
+    confirmed: int = 0
+    satisfied: int = 0
+
+    @property
+    def response_rate(self) -> Decimal | None:
+        return percent(self.responded_in_time, self.total)
+
+    @property
+    def resolution_rate(self) -> Decimal | None:
+        return percent(self.resolved, self.total)
+
+    @property
+    def satisfaction_rate(self) -> Decimal | None:
+        return percent(self.satisfied, self.confirmed)
+
+    @property
+    def score(self) -> Decimal | None:
+        """Equal thirds of the rates there are (DOMAIN "Quarterly evaluation")."""
+        rates = [
+            r
+            for r in (self.response_rate, self.resolution_rate, self.satisfaction_rate)
+            if r is not None
+        ]
+        if not rates:
+            return None
+        return (sum(rates) / len(rates)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# DOMAIN: response rate = responded within the SLA / all; resolution = resolved / all;
+# satisfaction = satisfied / confirmed. Responding one minute late is not “in time”.
+RATE_AGGREGATES = {
+    "total": Count("id"),
+    "responded_in_time": Count(
+        "id", filter=Q(responded_at__isnull=False, responded_at__lte=F("respond_by"))
+    ),
+    "resolved": Count("id", filter=Q(status__in=[RequestStatus.RESOLVED, RequestStatus.CLOSED])),
+    "confirmed": Count("id", filter=Q(confirmed_at__isnull=False)),
+    "satisfied": Count("id", filter=Q(satisfied=True)),
+}
+
+
+def day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def requests_in(*, start: date, end: date) -> QuerySet[ServiceRequest]:
+    """Requests raised from ``start`` to ``end`` inclusive (local days)."""
+    return ServiceRequest.objects.filter(
+        created_at__gte=day_start(start), created_at__lt=day_start(end + timedelta(days=1))
+    )
+
+
+def three_rates(*, start: date, end: date, firm=None, compound=None, engagement=None) -> ThreeRates:
+    requests = requests_in(start=start, end=end)
+    if firm is not None:
+        requests = requests.filter(firm=firm)
+    if compound is not None:
+        requests = requests.filter(compound=compound)
+    if engagement is not None:
+        requests = requests.filter(engagement=engagement)
+    return ThreeRates(**requests.aggregate(**RATE_AGGREGATES))
+
+
+def three_rates_by(*, field: str, start: date, end: date, ids=None) -> dict[int, ThreeRates]:
+    """The three rates of many engagements (or firms, compounds) in one GROUP BY."""
+    requests = requests_in(start=start, end=end)
+    if ids is not None:
+        requests = requests.filter(**{f"{field}__in": ids})
+    rows = requests.values(field).order_by().annotate(**RATE_AGGREGATES)
+    return {row.pop(field): ThreeRates(**row) for row in rows}
+
+
+def rating_averages_by(*, field: str, start: date, end: date, ids=None) -> dict[int, tuple]:
+    """(average 1–5, count) of ratings of the months from ``start`` to ``end``."""
+    ratings = Rating.objects.filter(month__gte=start.replace(day=1), month__lte=end)
+    if ids is not None:
+        ratings = ratings.filter(**{f"{field}__in": ids})
+    rows = ratings.values(field).order_by().annotate(average=Avg("average"), count=Count("id"))
+    return {row[field]: (row["average"], row["count"]) for row in rows}
+
+
+def rating_average(*, start: date, end: date, **filters) -> tuple[Decimal | None, int]:
+    ratings = Rating.objects.filter(month__gte=start.replace(day=1), month__lte=end, **filters)
+    row = ratings.aggregate(average=Avg("average"), count=Count("id"))
+    average = row["average"]
+    if average is not None:
+        average = Decimal(average).quantize(CENT, rounding=ROUND_HALF_UP)
+    return average, row["count"]
+
+
+def public_ratings(**filters) -> QuerySet[Rating]:
+    """Ratings with their comment shown only when published (moderation)."""
+    return Rating.objects.filter(**filters).select_related("compound").order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class PublicSummary:
+    start: date
+    end: date
+    rates: ThreeRates
+    rating_average: Decimal | None
+    rating_count: int
+
+
+SUMMARY_DAYS = 365
+
+
+def public_summary(*, firm=None, compound=None, today: date | None = None) -> PublicSummary:
+    """What the firm's page, the compound's page and the notice board show: the last 12
+    months."""
+    end = today or timezone.localdate()
+    start = end - timedelta(days=SUMMARY_DAYS - 1)
+    filters = {"firm": firm} if firm is not None else {"compound": compound}
+    average, count = rating_average(start=start, end=end, **filters)
+    return PublicSummary(
+        start=start,
+        end=end,
+        rates=three_rates(start=start, end=end, **filters),
+        rating_average=average,
+        rating_count=count,
+    )
+
+
+def latest_evaluation(*, compound) -> Evaluation | None:
+    return Evaluation.objects.filter(compound=compound).order_by("-period_start").first()
+
+
+def pending_fee_adjustments(*, compound) -> QuerySet[FeeAdjustment]:
+    return FeeAdjustment.objects.filter(evaluation__compound=compound).order_by("-proposed_at")
+
+
+def published_comments(**filters) -> QuerySet[Rating]:
+    return (
+        Rating.objects.filter(comment_status=CommentStatus.PUBLISHED, **filters)
+        .select_related("compound")
+        .order_by("-created_at")
+    )

@@ -1,0 +1,258 @@
+"""Service requests (诉求): raised by a household, answered by the serving firm within the
+district's SLA, confirmed by the household; overdue ones escalate (吹哨报到)."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from market.permissions import can_answer_for_firm, require
+from market.services.events import event_record
+
+from ..models import (
+    DEFAULT_NORMAL_HOURS,
+    DEFAULT_URGENT_HOURS,
+    REQUEST_TRANSITIONS,
+    DistrictRatingSettings,
+    HouseholdCode,
+    RequestCategory,
+    RequestStatus,
+    ServiceRequest,
+    Urgency,
+)
+from .common import check_transition, email_after_commit, firm_emails, serving_engagement
+
+MAX_TEXT = 2000
+TEXT_REQUIRED = _("Describe the problem.")
+TEXT_TOO_LONG = _("At most %(max)d characters.")
+BAD_CATEGORY = _("Choose a category from the list.")
+BAD_URGENCY = _("Choose normal or urgent.")
+RESPONSE_REQUIRED = _("Write your response to the resident.")
+RESOLUTION_REQUIRED = _("Say what was done.")
+NOT_YOURS = _("This request was raised by another household.")
+
+
+def response_hours(*, district, urgency: str) -> int:
+    """DOMAIN: urgent 2 h, normal 24 h, unless the district set its own."""
+    settings = DistrictRatingSettings.objects.filter(district=district).first()
+    if urgency == Urgency.URGENT:
+        return settings.urgent_response_hours if settings else DEFAULT_URGENT_HOURS
+    return settings.normal_response_hours if settings else DEFAULT_NORMAL_HOURS
+
+
+def _text(value: str, field: str, required_message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: required_message})
+    if len(value) > MAX_TEXT:
+        raise ValidationError({field: TEXT_TOO_LONG % {"max": MAX_TEXT}})
+    return value
+
+
+@transaction.atomic
+def request_raise(
+    *,
+    household_code: HouseholdCode,
+    category: str,
+    urgency: str,
+    text: str,
+    photo=None,
+    now: datetime | None = None,
+) -> ServiceRequest:
+    """Raise a request with the firm serving now; the deadline is fixed at this moment.
+    ``photo`` must already have passed ``market.uploads.validate_upload``."""
+    now = now or timezone.now()
+    code = HouseholdCode.objects.select_for_update().get(pk=household_code.pk)
+    if category not in RequestCategory.values:
+        raise ValidationError({"category": BAD_CATEGORY})
+    if urgency not in Urgency.values:
+        raise ValidationError({"urgency": BAD_URGENCY})
+    text = _text(text, "text", TEXT_REQUIRED)
+    compound = code.compound
+    engagement = serving_engagement(compound)
+    hours = response_hours(district=compound.street_office.district, urgency=urgency)
+    request = ServiceRequest(
+        compound=compound,
+        engagement=engagement,
+        firm=engagement.firm,
+        household_code=code,
+        category=category,
+        urgency=urgency,
+        text=text,
+        created_at=now,
+        respond_by=now + timedelta(hours=hours),
+    )
+    if photo:
+        request.photo = photo
+    request.save()
+    event_record(
+        actor=None,
+        action="service_request.raised",
+        target=request,
+        compound=compound,
+        after={
+            "status": request.status,
+            "urgency": urgency,
+            "respond_by": request.respond_by.isoformat(),
+        },
+    )
+    email_after_commit(
+        recipients=firm_emails(engagement.firm),
+        subject=_("New service request at %(compound)s") % {"compound": compound.name},
+        body=_("Respond by %(deadline)s.")
+        % {"deadline": timezone.localtime(request.respond_by).strftime("%Y-%m-%d %H:%M")},
+    )
+    return request
+
+
+def _lock(request: ServiceRequest) -> ServiceRequest:
+    return (
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("compound__street_office__district", "firm")
+        .get(pk=request.pk)
+    )
+
+
+def _move(*, actor, request: ServiceRequest, target: str, action: str, fields: dict, now):
+    locked = _lock(request)
+    check_transition(
+        model="service_request",
+        table=REQUEST_TRANSITIONS,
+        current=locked.status,
+        target=target,
+    )
+    before = locked.status
+    locked.status = target
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=["status", *fields])
+    event_record(
+        actor=actor,
+        action=action,
+        target=locked,
+        before={"status": before},
+        after={"status": target, "at": now.isoformat()},
+    )
+    return locked
+
+
+@transaction.atomic
+def request_respond(*, actor, request: ServiceRequest, response: str, now=None):
+    """The firm's first answer; on time when at or before ``respond_by``."""
+    require(can_answer_for_firm(actor, request.firm))
+    now = now or timezone.now()
+    response = _text(response, "response", RESPONSE_REQUIRED)
+    return _move(
+        actor=actor,
+        request=request,
+        target=RequestStatus.RESPONDED,
+        action="service_request.responded",
+        fields={"responded_at": now, "response": response, "handled_by": actor},
+        now=now,
+    )
+
+
+@transaction.atomic
+def request_start_work(*, actor, request: ServiceRequest, now=None):
+    require(can_answer_for_firm(actor, request.firm))
+    now = now or timezone.now()
+    return _move(
+        actor=actor,
+        request=request,
+        target=RequestStatus.WORKING,
+        action="service_request.working",
+        fields={},
+        now=now,
+    )
+
+
+@transaction.atomic
+def request_resolve(*, actor, request: ServiceRequest, resolution: str, now=None):
+    require(can_answer_for_firm(actor, request.firm))
+    now = now or timezone.now()
+    resolution = _text(resolution, "resolution", RESOLUTION_REQUIRED)
+    return _move(
+        actor=actor,
+        request=request,
+        target=RequestStatus.RESOLVED,
+        action="service_request.resolved",
+        fields={"resolved_at": now, "resolution": resolution},
+        now=now,
+    )
+
+
+def _own(household_code: HouseholdCode, request: ServiceRequest) -> None:
+    if request.household_code_id != household_code.pk:
+        raise ValidationError(NOT_YOURS, code="not_yours")
+
+
+@transaction.atomic
+def request_confirm(
+    *, household_code: HouseholdCode, request: ServiceRequest, satisfied: bool, now=None
+):
+    """The household confirms the resolution, satisfied or not (satisfaction rate)."""
+    _own(household_code, request)
+    now = now or timezone.now()
+    return _move(
+        actor=None,
+        request=request,
+        target=RequestStatus.CLOSED,
+        action="service_request.confirmed",
+        fields={"confirmed_at": now, "satisfied": bool(satisfied)},
+        now=now,
+    )
+
+
+@transaction.atomic
+def request_reopen(*, household_code: HouseholdCode, request: ServiceRequest, now=None):
+    """The problem is not fixed: back to the firm; it no longer counts as resolved."""
+    _own(household_code, request)
+    now = now or timezone.now()
+    locked = _lock(request)
+    return _move(
+        actor=None,
+        request=locked,
+        target=RequestStatus.WORKING,
+        action="service_request.reopened",
+        fields={"resolved_at": None, "reopened_count": locked.reopened_count + 1},
+        now=now,
+    )
+
+
+@transaction.atomic
+def request_escalate(*, request: ServiceRequest, now: datetime) -> bool:
+    """吹哨报到: a request still unanswered past its deadline goes to the street office
+    and the bureau. Idempotent: escalates once."""
+    locked = _lock(request)
+    if (
+        locked.escalated_at is not None
+        or locked.status != RequestStatus.OPEN
+        or locked.respond_by >= now
+    ):
+        return False
+    locked.escalated_at = now
+    locked.save(update_fields=["escalated_at"])
+    event_record(
+        actor=None,
+        action="service_request.escalated",
+        target=locked,
+        after={"respond_by": locked.respond_by.isoformat(), "at": now.isoformat()},
+    )
+    email_after_commit(
+        recipients=firm_emails(locked.firm),
+        subject=_("A service request at %(compound)s is overdue")
+        % {"compound": locked.compound.name},
+        body=_(
+            "The request was not answered in time and has been reported to the street "
+            "office and the bureau."
+        ),
+    )
+    return True
+
+
+def overdue_requests(*, now: datetime):
+    return ServiceRequest.objects.filter(
+        status=RequestStatus.OPEN, escalated_at__isnull=True, respond_by__lt=now
+    ).order_by("pk")
