@@ -1,0 +1,1 @@
+"""Pages of the bureau's console under /district/<code>/ (issue #8)."""
