@@ -80,3 +80,19 @@ def firm_admin(district):
 @pytest.fixture
 def firm_staff(district):
     return FirmMemberFactory(role="staff", firm__districts=[district]).user
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Keep the serialized initial data (Wagtail's pages, the workflow) where every
+    connection object finds it. Django keeps one connection object per context, and
+    Playwright's sync API runs browser tests in a fresh context, whose new connection would
+    not know what ``serialized_rollback`` must reload after a transactional test's flush."""
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+    yield

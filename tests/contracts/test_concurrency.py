@@ -56,7 +56,7 @@ def _race(work, count):
     return outcomes
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_firms_accepting_trials_of_one_compound_leave_one_engagement(
     compound, committee_member, district
 ):
@@ -88,7 +88,7 @@ def test_twenty_firms_accepting_trials_of_one_compound_leave_one_engagement(
     assert compound.trials.filter(status=TrialStatus.ACCEPTED).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_requests_and_acceptances_starting_today_leave_one_live_engagement(
     compound, committee_member, district
 ):
@@ -125,7 +125,7 @@ def test_twenty_requests_and_acceptances_starting_today_leave_one_live_engagemen
     assert compound.trials.filter(status=TrialStatus.ACTIVE).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_both_signers_at_the_same_moment_conclude_one_contract(
     draft_contract, committee_member, firm_admin
 ):
@@ -151,7 +151,7 @@ def test_both_signers_at_the_same_moment_conclude_one_contract(
     assert Engagement.objects.filter(contract=contract, phase=EngagementPhase.UPCOMING).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_signer_twice_at_once_signs_once(draft_contract, committee_member):
     contract = Contract.objects.get(pk=draft_contract.pk)
     outcomes = _race(

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_acceptances_of_one_link_make_one_account():
     firm = FirmFactory()
     _invitation, token = invitation_create(

@@ -25,7 +25,7 @@ CODE = "91110000802100433B"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_applications_with_one_code_make_one_firm(tmp_path, monkeypatch):
     monkeypatch.setattr(
         Firm._meta.get_field("licence"), "storage", FileSystemStorage(location=tmp_path)

@@ -17,7 +17,7 @@ pytestmark = [
 ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_submits_leave_one_rating(code):
     def submit(index):
         rating_submit(

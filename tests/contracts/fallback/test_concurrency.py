@@ -23,7 +23,7 @@ pytestmark = [
 THREADS = 12
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_designating_at_once_leaves_one_active_operator(district, official):
     firms = [FirmFactory(districts=[district]) for _ in range(THREADS)]
     outcomes = _race(
@@ -37,7 +37,7 @@ def test_designating_at_once_leaves_one_active_operator(district, official):
     assert FallbackDesignation.objects.filter(district=district, active=True).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_daily_workers_at_once_open_one_case(designation, compound):
     Compound.objects.filter(pk=compound.pk).update(registered_on=TODAY)
     day = TODAY + timedelta(days=30)

@@ -44,7 +44,7 @@ def _race(work, count=THREADS):
     return outcomes
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_clicks_make_one_intent(localstripe, invoice, treasurer):
     outcomes = _race(lambda i: invoice_payment_intent(invoice=invoice, actor=treasurer)["id"])
     assert len(set(outcomes)) == 1, outcomes
@@ -53,7 +53,7 @@ def test_simultaneous_clicks_make_one_intent(localstripe, invoice, treasurer):
     assert len(stripe_client().v1.payment_intents.list().data) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_event_in_parallel_is_applied_once(invoice):
     from contracts.payments.models import Invoice
 
