@@ -11,6 +11,33 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def contract_parties(*, compound, committee, firm) -> dict:
+    """The two parties as the contract names them, frozen when it is generated."""
+    chair = committee.chair
+    return {
+        "owners": {
+            "committee": str(committee),
+            "kind": committee.kind,
+            "compound": compound.name,
+            "address": compound.address,
+            "street_office": compound.street_office.name,
+            "district": compound.street_office.district.name,
+            "chair": chair.name if chair else "",
+            "phone": committee.phone,
+            "owners": compound.owners,
+            "exclusive_area": str(compound.exclusive_area),
+        },
+        "firm": {
+            "name": firm.name,
+            "credit_code": firm.credit_code,
+            "legal_representative": firm.legal_representative,
+            "address": firm.address,
+            "phone": firm.phone,
+            "email": firm.email,
+        },
+    }
+
+
 def contract_pdf(context: dict) -> bytes:
     """Render ``contracts/contract_pdf.html`` to PDF bytes. Contracts are Chinese
     documents, so they are rendered in Chinese whatever the signer's interface language."""

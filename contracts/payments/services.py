@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Engagement
-from contracts.services.common import check_transition
+from contracts.services.common import instance_sync, lock_row, status_move
 from market.permissions import can_pay_invoice, require
 from market.services.events import event_record
 
@@ -37,34 +37,29 @@ def from_fen(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
+# What an invoice service may change, copied back onto the caller's instance.
+SYNCED_FIELDS = (
+    "status",
+    "payment_intent_id",
+    "paid_at",
+    "failure_message",
+    "failed_at",
+    "refunded_amount",
+    "void_reason",
+)
+
+
 def _lock(invoice: Invoice) -> Invoice:
-    locked = (
-        Invoice.objects.select_for_update(of=("self",))
-        .select_related("engagement__compound__street_office__district", "engagement__firm")
-        .get(pk=invoice.pk)
-    )
-    return locked
+    related = ("engagement__compound__street_office__district", "engagement__firm")
+    return lock_row(invoice, related=related)
 
 
 def _sync(original: Invoice, locked: Invoice) -> Invoice:
-    for field in (
-        "status",
-        "payment_intent_id",
-        "paid_at",
-        "failure_message",
-        "failed_at",
-        "refunded_amount",
-        "void_reason",
-    ):
-        setattr(original, field, getattr(locked, field))
-    return locked
+    return instance_sync(original, locked, fields=SYNCED_FIELDS)
 
 
 def _move(invoice: Invoice, target: str) -> str:
-    before = invoice.status
-    check_transition(model="invoice", table=INVOICE_TRANSITIONS, current=before, target=target)
-    invoice.status = target
-    return before
+    return status_move(invoice, table=INVOICE_TRANSITIONS, target=target, model="invoice")
 
 
 def _record(invoice: Invoice, *, actor, action: str, before=None, after=None, data=None):

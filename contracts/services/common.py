@@ -1,19 +1,81 @@
-"""What every service here shares: the transition check and e-mails after commit."""
+"""What every service here shares: locking, the transition check, and e-mails after commit."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from market.exceptions import InvalidTransition
-from market.models import Committee, Firm, FirmRole
+from market.models import Committee, Compound, Firm, FirmRole
 
 
 def check_transition(*, model: str, table: dict[str, set[str]], current: str, target: str):
     if target not in table.get(current, set()):
         raise InvalidTransition(model=model, current=current, target=target)
+
+
+def lock_compound(compound_id: int) -> Compound:
+    """Serialise every change of a compound's engagements on the compound row."""
+    return (
+        Compound.objects.select_for_update(of=("self",))
+        .select_related("street_office__district")
+        .get(pk=compound_id)
+    )
+
+
+def lock_row(instance, *, related=()):
+    """A fresh copy of ``instance`` with its own row locked (not the joined rows)."""
+    return (
+        type(instance)
+        .objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .get(pk=instance.pk)
+    )
+
+
+def lock_for_change(instance, *, related=()):
+    """Lock the compound first, then ``instance``'s row: every service takes the two locks in
+    this order, so two changes of one compound cannot deadlock. Returns (compound, locked)."""
+    compound = lock_compound(instance.compound_id)
+    return compound, lock_row(instance, related=related)
+
+
+def status_move(obj, *, table: dict[str, set[str]], target: str, model: str) -> str:
+    """Check ``obj.status`` → ``target`` against the transition table, set it (unsaved) and
+    return the status before."""
+    before = obj.status
+    check_transition(model=model, table=table, current=before, target=target)
+    obj.status = target
+    return before
+
+
+def instance_sync(original, locked, *, fields=None):
+    """Copy what a service changed on the locked copy back onto the caller's instance:
+    ``fields`` only, or else every public attribute. Returns ``locked``."""
+    if fields is None:
+        original.__dict__.update(
+            {k: v for k, v in locked.__dict__.items() if not k.startswith("_")}
+        )
+    else:
+        for field in fields:
+            setattr(original, field, getattr(locked, field))
+    return locked
+
+
+def required_reason(reason: str, message) -> str:
+    """The reason stripped; a blank one is refused with ``message`` on the reason field."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": message})
+    return reason
+
+
+def day_text(value) -> str:
+    return date_format(value, "Y-m-d")
 
 
 def today_or(today):

@@ -25,7 +25,15 @@ from ..models import (
     Vote,
     VoteStatus,
 )
-from .common import absolute_url, committee_emails, email_after_commit, firm_emails, today_or
+from .common import (
+    absolute_url,
+    committee_emails,
+    day_text,
+    email_after_commit,
+    firm_emails,
+    required_reason,
+    today_or,
+)
 from .contracts import (
     ALREADY_FILED,
     FILED_BEFORE_SIGNING,
@@ -41,7 +49,6 @@ from .contracts import (
     OWNERS_NOTICE_DAYS,
     REASON_REQUIRED,
     RENEWAL_MONTHS,
-    day_text,
     lock_contract,
     move_contract,
     sync_contract,
@@ -158,9 +165,7 @@ def contract_give_notice(
     renewing, at least 90 days before expiry (art. 947); either party during an
     indefinite holdover term, 60 days (art. 948)."""
     notice_on = notice_on or timezone.localdate()
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": REASON_REQUIRED})
+    reason = required_reason(reason, REASON_REQUIRED)
     if by == NoticeBy.OWNERS:
         if actor is not None:
             require(can_act_for_compound(actor, contract.compound))

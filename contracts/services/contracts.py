@@ -7,7 +7,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +19,7 @@ from market.permissions import (
 from market.services.events import event_record
 
 from ..dates import term_last_day
-from ..documents import contract_pdf, sha256_hex
+from ..documents import contract_parties, contract_pdf, sha256_hex
 from ..models import (
     CONTRACT_TRANSITIONS,
     CollectionMethod,
@@ -37,17 +36,18 @@ from .common import (
     absolute_url,
     check_transition,
     committee_emails,
+    day_text,
     email_after_commit,
     firm_emails,
+    instance_sync,
+    lock_compound,
+    lock_for_change,
+    required_reason,
+    status_move,
     today_or,
 )
-from .engagements import (
-    engagement_check_slot,
-    engagement_open,
-    engagement_start,
-    lock_compound,
-)
-from .trials import scope_labels
+from .engagements import engagement_check_slot, engagement_open, engagement_start
+from .trial_terms import scope_labels
 
 RENEWAL_MONTHS = 6  # Beijing art. 75
 OWNERS_NOTICE_DAYS = 60  # Civil Code art. 946
@@ -83,71 +83,34 @@ NOT_IN_FORCE = _("This contract is not in force.")
 COLLECTION_INVALID = _("Choose how the fee is collected.")
 
 
+# What a contract service may change, copied back onto the caller's instance.
+SYNCED_FIELDS = (
+    "status",
+    "signed_at",
+    "signed_on",
+    "filed_on",
+    "filed_by_id",
+    "filing_overdue_on",
+    "renewal_opened_on",
+    "notice_by",
+    "notice_on",
+    "terminates_on",
+    "notice_reason",
+    "ended_on",
+    "engagement_id",
+)
+
+
 def lock_contract(contract: Contract):
-    compound = lock_compound(contract.compound_id)
-    locked = (
-        Contract.objects.select_for_update(of=("self",))
-        .select_related("firm", "committee", "engagement")
-        .get(pk=contract.pk)
-    )
-    return compound, locked
+    return lock_for_change(contract, related=("firm", "committee", "engagement"))
 
 
 def move_contract(contract: Contract, target: str) -> str:
-    before = contract.status
-    check_transition(model="contract", table=CONTRACT_TRANSITIONS, current=before, target=target)
-    contract.status = target
-    return before
+    return status_move(contract, table=CONTRACT_TRANSITIONS, target=target, model="contract")
 
 
 def sync_contract(original: Contract, locked: Contract) -> Contract:
-    for field in (
-        "status",
-        "signed_at",
-        "signed_on",
-        "filed_on",
-        "filed_by_id",
-        "filing_overdue_on",
-        "renewal_opened_on",
-        "notice_by",
-        "notice_on",
-        "terminates_on",
-        "notice_reason",
-        "ended_on",
-        "engagement_id",
-    ):
-        setattr(original, field, getattr(locked, field))
-    return locked
-
-
-def day_text(value) -> str:
-    return date_format(value, "Y-m-d")
-
-
-def _parties(*, compound, committee, firm) -> dict:
-    chair = committee.chair
-    return {
-        "owners": {
-            "committee": str(committee),
-            "kind": committee.kind,
-            "compound": compound.name,
-            "address": compound.address,
-            "street_office": compound.street_office.name,
-            "district": compound.street_office.district.name,
-            "chair": chair.name if chair else "",
-            "phone": committee.phone,
-            "owners": compound.owners,
-            "exclusive_area": str(compound.exclusive_area),
-        },
-        "firm": {
-            "name": firm.name,
-            "credit_code": firm.credit_code,
-            "legal_representative": firm.legal_representative,
-            "address": firm.address,
-            "phone": firm.phone,
-            "email": firm.email,
-        },
-    }
+    return instance_sync(original, locked, fields=SYNCED_FIELDS)
 
 
 def contract_number(*, vote: Vote) -> str:
@@ -211,7 +174,7 @@ def contract_generate(
         offer_id=terms.get("offer_id") or trial.offer_id,
         status=ContractStatus.DRAFT,
         terms=terms,
-        parties=_parties(compound=compound, committee=vote.committee, firm=vote.firm),
+        parties=contract_parties(compound=compound, committee=vote.committee, firm=vote.firm),
         grade=int(terms.get("grade")),
         scope_items=list(terms.get("scope_items") or []),
         fee=fee,
@@ -380,9 +343,7 @@ def contract_cancel(*, actor, contract: Contract, reason: str) -> Contract:
     the same vote."""
     if actor is not None:
         require(can_act_for_compound(actor, contract.compound))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": REASON_REQUIRED})
+    reason = required_reason(reason, REASON_REQUIRED)
     _compound, locked = lock_contract(contract)
     before = move_contract(locked, ContractStatus.CANCELLED)
     locked.notice_reason = reason

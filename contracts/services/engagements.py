@@ -18,7 +18,7 @@ from market.services.compounds import compound_set_management_status
 
 from ..models import ENGAGEMENT_TRANSITIONS, Engagement, EngagementKind, EngagementPhase
 from ..signals import engagement_ended
-from .common import check_transition
+from .common import check_transition, lock_compound
 
 SLOT_TAKEN = _(
     "%(compound)s already has a trial or contract lined up to start next. "
@@ -38,15 +38,6 @@ KIND_TO_STATUS = {
     EngagementKind.CONTRACT: ManagementStatus.CONTRACTED,
     EngagementKind.FALLBACK: ManagementStatus.FALLBACK,
 }
-
-
-def lock_compound(compound_id: int) -> Compound:
-    """Serialise every change of a compound's engagements on the compound row."""
-    return (
-        Compound.objects.select_for_update(of=("self",))
-        .select_related("street_office__district")
-        .get(pk=compound_id)
-    )
 
 
 def engagement_check_slot(*, compound: Compound, starts_on: date, exclude=None) -> None:

@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +33,16 @@ from ..models import (
     HandoverStatus,
 )
 from ..signals import handover_requests_transfer
-from .common import absolute_url, check_transition, email_after_commit, firm_emails, today_or
+from .common import (
+    absolute_url,
+    day_text,
+    email_after_commit,
+    firm_emails,
+    lock_row,
+    required_reason,
+    status_move,
+    today_or,
+)
 
 # Credit points for refusing a handover or missing its deadline (DOMAIN: "Refusal is
 # recorded as a credit penalty").
@@ -48,10 +56,6 @@ TOO_MANY_PHOTOS = _("Attach at most %(count)d photos.")
 REFUND_REQUIRED = _("Give the prepaid fees to refund, in ¥ (0 if none).")
 REFUSAL_REASON = _("Give the reason for refusing; it is kept on the record.")
 ONLY_OUTGOING = _("Only the outgoing firm can refuse the handover.")
-
-
-def _day(value: date) -> str:
-    return date_format(value, "Y-m-d")
 
 
 @transaction.atomic
@@ -91,7 +95,7 @@ def handover_open(
     email_after_commit(
         recipients=firm_emails(outgoing_engagement.firm) + firm_emails(incoming_firm),
         subject=_t("Handover of %(compound)s due by %(date)s")
-        % {"compound": handover.compound.name, "date": _day(handover.due_on)},
+        % {"compound": handover.compound.name, "date": day_text(handover.due_on)},
         body=_t(
             "%(outgoing)s hands over records, keys and access cards, facilities, the fee "
             "settlement and open requests to %(incoming)s within 30 days (Civil Code arts. "
@@ -104,11 +108,11 @@ def handover_open(
 
 
 def _lock(handover: Handover) -> Handover:
-    return (
-        Handover.objects.select_for_update(of=("self",))
-        .select_related("compound", "outgoing_firm", "incoming_firm")
-        .get(pk=handover.pk)
-    )
+    return lock_row(handover, related=("compound", "outgoing_firm", "incoming_firm"))
+
+
+def _move(handover: Handover, target: str) -> str:
+    return status_move(handover, table=HANDOVER_TRANSITIONS, target=target, model="handover")
 
 
 def _parse_refund(value) -> Decimal:
@@ -183,11 +187,8 @@ def handover_confirm(
 
 
 def _complete(locked: Handover, *, today: date, actor) -> None:
-    before = locked.status
-    check_transition(
-        model="handover", table=HANDOVER_TRANSITIONS, current=before, target="completed"
-    )
-    locked.status, locked.completed_on = HandoverStatus.COMPLETED, today
+    before = _move(locked, HandoverStatus.COMPLETED)
+    locked.completed_on = today
     locked.save(update_fields=["status", "completed_on"])
     event_record(
         actor=actor,
@@ -225,12 +226,9 @@ def handover_refuse(*, actor, handover: Handover, reason: str, today: date | Non
     if side is None:
         raise PermissionDenied(NOT_A_PARTY)
     require(side == "outgoing")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": REFUSAL_REASON})
-    before = locked.status
-    check_transition(model="handover", table=HANDOVER_TRANSITIONS, current=before, target="refused")
-    locked.status, locked.refusal_reason = HandoverStatus.REFUSED, reason
+    reason = required_reason(reason, REFUSAL_REASON)
+    before = _move(locked, HandoverStatus.REFUSED)
+    locked.refusal_reason = reason
     locked.save(update_fields=["status", "refusal_reason"])
     event_record(
         actor=actor,
@@ -269,7 +267,7 @@ def handover_flag_overdue(*, handover: Handover, today: date) -> bool:
     _penalise(
         locked,
         reason=_t("Missed the handover deadline of %(date)s at %(compound)s")
-        % {"date": _day(locked.due_on), "compound": locked.compound.name},
+        % {"date": day_text(locked.due_on), "compound": locked.compound.name},
         today=today,
     )
     return True

@@ -10,11 +10,10 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from market.models import Compound, Offer, OfferStatus, ScopeItem
+from market.models import Compound, Offer
 from market.permissions import can_act_for_compound, can_act_for_firm, require
 from market.services.events import event_record
 
@@ -30,10 +29,15 @@ from ..models.trials import MAX_TRIAL_MONTHS
 from ..signals import trial_ended
 from .common import (
     absolute_url,
-    check_transition,
     committee_emails,
+    day_text,
     email_after_commit,
     firm_emails,
+    instance_sync,
+    lock_compound,
+    lock_for_change,
+    required_reason,
+    status_move,
     today_or,
 )
 from .engagements import (
@@ -42,16 +46,9 @@ from .engagements import (
     engagement_end,
     engagement_open,
     engagement_start,
-    lock_compound,
 )
+from .trial_terms import FIRM_UNAVAILABLE, offer_trial_problems, terms_snapshot
 
-NO_TRIAL_TERMS = _("This offer does not include a trial.")
-OFFER_WITHDRAWN = _("This offer is no longer in the catalogue.")
-FIRM_UNAVAILABLE = _("This firm cannot take on trials at present.")
-NOT_IN_DISTRICT = _("This offer does not serve %(district)s.")
-NOT_ON_STREET = _("This offer does not serve compounds of %(street)s.")
-AREA_TOO_SMALL = _("This offer serves compounds of at least %(area)s ㎡; yours has %(own)s ㎡.")
-AREA_TOO_LARGE = _("This offer serves compounds of at most %(area)s ㎡; yours has %(own)s ㎡.")
 START_IN_PAST = _("The start date cannot be in the past.")
 START_TOO_LATE = _("Choose a start date within the next %(days)d days.")
 NO_COMMITTEE = _("%(compound)s has no committee registered, so it cannot request a trial.")
@@ -71,70 +68,11 @@ REMINDER_DAYS = 7
 
 
 def _lock(trial: Trial) -> tuple[Compound, Trial]:
-    compound = lock_compound(trial.compound_id)
-    locked = (
-        Trial.objects.select_for_update(of=("self",))
-        .select_related("firm", "committee", "offer", "engagement")
-        .get(pk=trial.pk)
-    )
-    return compound, locked
+    return lock_for_change(trial, related=("firm", "committee", "offer", "engagement"))
 
 
 def _move(trial: Trial, target: str) -> str:
-    before = trial.status
-    check_transition(model="trial", table=TRIAL_TRANSITIONS, current=before, target=target)
-    trial.status = target
-    return before
-
-
-def _sync(original: Trial, locked: Trial) -> Trial:
-    original.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
-    return locked
-
-
-def _day(value: date) -> str:
-    return date_format(value, "Y-m-d")
-
-
-def offer_trial_problems(*, offer: Offer, compound: Compound) -> list[str]:
-    """Why ``compound`` cannot try ``offer``: no trial terms, not served, wrong size."""
-    problems = []
-    if offer.status != OfferStatus.LIVE:
-        problems.append(str(OFFER_WITHDRAWN))
-    if not offer.trial_available:
-        problems.append(str(NO_TRIAL_TERMS))
-    if not offer.firm.is_listable:
-        problems.append(str(FIRM_UNAVAILABLE))
-    district = compound.street_office.district
-    if not offer.districts.filter(pk=district.pk).exists():
-        problems.append(str(NOT_IN_DISTRICT % {"district": district.name}))
-    elif (
-        offer.street_offices.exists()
-        and not offer.street_offices.filter(pk=compound.street_office_id).exists()
-    ):
-        problems.append(str(NOT_ON_STREET % {"street": compound.street_office.name}))
-    area = compound.exclusive_area
-    if offer.min_area is not None and area < offer.min_area:
-        problems.append(str(AREA_TOO_SMALL % {"area": offer.min_area, "own": area}))
-    if offer.max_area is not None and area > offer.max_area:
-        problems.append(str(AREA_TOO_LARGE % {"area": offer.max_area, "own": area}))
-    return problems
-
-
-def _terms_snapshot(offer: Offer) -> dict:
-    """The exact approved terms (``offer.terms``), completed from the offer row for
-    anything the approved JSON does not carry."""
-    snapshot = dict(offer.terms or {})
-    snapshot.setdefault("title", offer.title)
-    snapshot.setdefault("grade", offer.grade)
-    snapshot.setdefault("scope_items", offer.scope_items)
-    snapshot.setdefault("fee", str(offer.fee))
-    snapshot.setdefault("trial_months", offer.trial_months)
-    snapshot.setdefault("trial_fee", None if offer.trial_fee is None else str(offer.trial_fee))
-    snapshot["offer_id"] = offer.pk
-    snapshot["firm"] = {"id": offer.firm_id, "name": offer.firm.name}
-    snapshot["revision_id"] = snapshot.get("revision_id", offer.revision_id)
-    return snapshot
+    return status_move(trial, table=TRIAL_TRANSITIONS, target=target, model="trial")
 
 
 @transaction.atomic
@@ -185,7 +123,7 @@ def trial_request(
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
         starts_on=starts_on,
         ends_on=term_last_day(starts_on, months=months),
-        terms=_terms_snapshot(offer),
+        terms=terms_snapshot(offer),
         months=months,
         fee=offer.trial_fee,
         area=compound.exclusive_area,
@@ -214,7 +152,7 @@ def trial_request(
             "compound": compound.name,
             "months": months,
             "offer": offer.title,
-            "date": _day(starts_on),
+            "date": day_text(starts_on),
         },
         url=absolute_url("trial_detail", trial.pk),
     )
@@ -233,7 +171,7 @@ def trial_accept(*, actor, trial: Trial, today: date | None = None) -> Trial:
     if not locked.firm.is_listable:
         raise ValidationError(FIRM_UNAVAILABLE)
     if locked.starts_on < today:
-        raise ValidationError(START_PASSED % {"date": _day(locked.starts_on)})
+        raise ValidationError(START_PASSED % {"date": day_text(locked.starts_on)})
     locked.engagement = engagement_open(
         compound=compound,
         kind=EngagementKind.TRIAL,
@@ -259,23 +197,21 @@ def trial_accept(*, actor, trial: Trial, today: date | None = None) -> Trial:
         body=_t("The trial of “%(offer)s” runs from %(start)s to %(end)s.")
         % {
             "offer": locked.terms.get("title", ""),
-            "start": _day(locked.starts_on),
-            "end": _day(locked.ends_on),
+            "start": day_text(locked.starts_on),
+            "end": day_text(locked.ends_on),
         },
         url=absolute_url("trial_detail", locked.pk),
     )
     if locked.starts_on <= today:
         trial_start(trial=locked, actor=actor, today=today)
-    return _sync(trial, locked)
+    return instance_sync(trial, locked)
 
 
 @transaction.atomic
 def trial_decline(*, actor, trial: Trial, reason: str) -> Trial:
     if actor is not None:
         require(can_act_for_firm(actor, trial.firm))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": REASON_REQUIRED})
+    reason = required_reason(reason, REASON_REQUIRED)
     _compound, locked = _lock(trial)
     before = _move(locked, TrialStatus.DECLINED)
     locked.decline_reason = reason
@@ -296,7 +232,7 @@ def trial_decline(*, actor, trial: Trial, reason: str) -> Trial:
         body=_t("Their reason: %(reason)s") % {"reason": reason},
         url=absolute_url("trial_detail", locked.pk),
     )
-    return _sync(trial, locked)
+    return instance_sync(trial, locked)
 
 
 @transaction.atomic
@@ -325,7 +261,7 @@ def trial_withdraw(*, actor, trial: Trial, reason: str = "", today: date | None 
         body=locked.withdraw_reason or _t("No reason was given."),
         url=absolute_url("trial_detail", locked.pk),
     )
-    return _sync(trial, locked)
+    return instance_sync(trial, locked)
 
 
 @transaction.atomic
@@ -334,7 +270,7 @@ def trial_start(*, trial: Trial, today: date, actor=None) -> Trial:
     _compound, locked = _lock(trial)
     before = _move(locked, TrialStatus.ACTIVE)
     if today < locked.starts_on:
-        raise ValidationError(NOT_YET % {"date": _day(locked.starts_on)})
+        raise ValidationError(NOT_YET % {"date": day_text(locked.starts_on)})
     engagement_start(
         engagement=locked.engagement, on=today, actor=actor, reason=f"trial {locked.pk} started"
     )
@@ -353,11 +289,11 @@ def trial_start(*, trial: Trial, today: date, actor=None) -> Trial:
         % {
             "firm": locked.firm.name,
             "compound": locked.compound.name,
-            "end": _day(locked.ends_on),
+            "end": day_text(locked.ends_on),
         },
         url=absolute_url("trial_detail", locked.pk),
     )
-    return _sync(trial, locked)
+    return instance_sync(trial, locked)
 
 
 @transaction.atomic
@@ -379,7 +315,7 @@ def trial_remind(*, trial: Trial, today: date) -> bool:
     email_after_commit(
         recipients=committee_emails(locked.committee),
         subject=_t("The trial at %(compound)s ends on %(date)s")
-        % {"compound": locked.compound.name, "date": _day(locked.ends_on)},
+        % {"compound": locked.compound.name, "date": day_text(locked.ends_on)},
         body=_t(
             "Decide whether to call the owners' vote to hire %(firm)s. Without a contract "
             "or another firm starting the next day, the compound passes to the district's "
@@ -397,7 +333,7 @@ def trial_end(*, trial: Trial, today: date, actor=None) -> Trial:
     _compound, locked = _lock(trial)
     before = _move(locked, TrialStatus.ENDED)
     if today <= locked.ends_on:
-        raise ValidationError(NOT_OVER % {"date": _day(locked.ends_on)})
+        raise ValidationError(NOT_OVER % {"date": day_text(locked.ends_on)})
     engagement_end(engagement=locked.engagement, on=locked.ends_on, reason="trial ended")
     locked.save(update_fields=["status"])
     report = TrialReport.objects.create(trial=locked, created_on=today)
@@ -419,9 +355,4 @@ def trial_end(*, trial: Trial, today: date, actor=None) -> Trial:
         % {"firm": locked.firm.name},
         url=absolute_url("trial_detail", locked.pk),
     )
-    return _sync(trial, locked)
-
-
-def scope_labels(items) -> list[str]:
-    labels = dict(ScopeItem.choices)
-    return [str(labels.get(item, item)) for item in items or []]
+    return instance_sync(trial, locked)

@@ -29,13 +29,15 @@ from ..models import (
 from ..models.votes import NOTICE_DAYS
 from .common import (
     absolute_url,
-    check_transition,
     committee_emails,
     email_after_commit,
     firm_emails,
+    lock_compound,
+    lock_row,
+    required_reason,
+    status_move,
     today_or,
 )
-from .engagements import lock_compound
 
 OWNERS_ABOVE_REGISTER = _(
     "%(count)s participating owners is more than the %(total)s owners on the register."
@@ -158,9 +160,7 @@ def vote_record(
     if kind == VoteKind.HIRE:
         if trial is None or trial.compound_id != compound.pk or contract is not None:
             raise ValidationError(OTHER_COMPOUND)
-        trial = (
-            Trial.objects.select_for_update(of=("self",)).select_related("firm").get(pk=trial.pk)
-        )
+        trial = lock_row(trial, related=("firm",))
         if trial.status not in (TrialStatus.ACTIVE, TrialStatus.ENDED):
             raise ValidationError(
                 TRIAL_NOT_VOTABLE % {"status": trial.get_status_display()}, code="not_votable"
@@ -171,11 +171,7 @@ def vote_record(
     elif kind == VoteKind.DISMISS:
         if contract is None or contract.compound_id != compound.pk or trial is not None:
             raise ValidationError(OTHER_COMPOUND)
-        contract = (
-            Contract.objects.select_for_update(of=("self",))
-            .select_related("firm")
-            .get(pk=contract.pk)
-        )
+        contract = lock_row(contract, related=("firm",))
         if contract.status not in IN_FORCE_STATUSES:
             raise ValidationError(CONTRACT_NOT_IN_FORCE, code="not_in_force")
         firm = contract.firm
@@ -259,16 +255,12 @@ def vote_annul(*, actor, vote: Vote, reason: str) -> Vote:
     """The bureau annuls a passed vote (e.g. after a complaint about how it was held)."""
     if actor is not None:
         require(can_file_contract(actor, vote.compound))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": ANNUL_REASON_REQUIRED})
+    reason = required_reason(reason, ANNUL_REASON_REQUIRED)
     lock_compound(vote.compound_id)
-    locked = Vote.objects.select_for_update().get(pk=vote.pk)
-    before = locked.status
-    check_transition(model="vote", table=VOTE_TRANSITIONS, current=before, target="annulled")
+    locked = lock_row(vote)
+    before = status_move(locked, table=VOTE_TRANSITIONS, target=VoteStatus.ANNULLED, model="vote")
     if locked.contracts.exclude(status=ContractStatus.CANCELLED).exists():
         raise ValidationError(CONTRACT_EXISTS)
-    locked.status = VoteStatus.ANNULLED
     locked.annul_reason = reason
     locked.save(update_fields=["status", "annul_reason"])
     event_record(

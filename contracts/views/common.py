@@ -1,6 +1,7 @@
 """What the contracts views share: running a service and turning its refusals into form
 errors, and the client's address for signatures."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,6 +40,17 @@ def run_service(form, call):
     except InvalidTransition as error:
         form.add_error(None, transition_message(error))
     return None
+
+
+def post_action(request, form, call, *, done, failed, message=""):
+    """One POST action on a page: once ``form`` is valid, ``call(form.cleaned_data)`` runs the
+    service. Success: ``message`` is flashed and ``done`` (a redirect) returned. A bad form or
+    a refused service: ``failed(form)``, the page again with the errors (status 400)."""
+    if form.is_valid() and run_service(form, lambda: call(form.cleaned_data)) is not None:
+        if message:
+            messages.success(request, message)
+        return done
+    return failed(form)
 
 
 def client_ip(request) -> str | None:

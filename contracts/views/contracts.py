@@ -32,8 +32,8 @@ from ..models import (
 from ..selectors import contracts_with_signatures
 from ..services.contract_terms import contract_file, contract_give_notice
 from ..services.contracts import contract_cancel, contract_generate, contract_sign
-from ..services.trials import scope_labels
-from .common import client_ip, run_service
+from ..services.trial_terms import scope_labels
+from .common import client_ip, post_action, run_service
 from .timeline import events_of
 
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
@@ -169,23 +169,20 @@ def _sign_after_reauthentication(request, contract: Contract):
     if party is None:
         form.add_error(None, _("There is nothing left for you to sign on this contract."))
         return _contract_page(request, contract, status=400, sign_form=form)
-    if (
-        not form.is_valid()
-        or run_service(
-            form,
-            lambda: contract_sign(
-                actor=request.user,
-                contract=contract,
-                party=party,
-                document_sha256=form.cleaned_data["document_sha256"],
-                ip_address=client_ip(request),
-            ),
-        )
-        is None
-    ):
-        return _contract_page(request, contract, status=400, sign_form=form)
-    messages.success(request, _("You have signed the contract."))
-    return redirect("contract_detail", pk=contract.pk)
+    return post_action(
+        request,
+        form,
+        lambda data: contract_sign(
+            actor=request.user,
+            contract=contract,
+            party=party,
+            document_sha256=data["document_sha256"],
+            ip_address=client_ip(request),
+        ),
+        done=redirect("contract_detail", pk=contract.pk),
+        failed=lambda form: _contract_page(request, contract, status=400, sign_form=form),
+        message=_("You have signed the contract."),
+    )
 
 
 @login_required
@@ -202,20 +199,16 @@ def contract_notice_view(request, pk: int):
         form = ReasonForm(request.POST)
         form.add_error(None, _("No notice of ending can be given on this contract now."))
         return _contract_page(request, contract, status=400, notice_form=form)
-    form = ReasonForm(request.POST)
-    if (
-        not form.is_valid()
-        or run_service(
-            form,
-            lambda: contract_give_notice(
-                actor=request.user, contract=contract, by=by, reason=form.cleaned_data["reason"]
-            ),
-        )
-        is None
-    ):
-        return _contract_page(request, contract, status=400, notice_form=form)
-    messages.success(request, _("Notice given; the other party has been informed."))
-    return redirect("contract_detail", pk=contract.pk)
+    return post_action(
+        request,
+        ReasonForm(request.POST),
+        lambda data: contract_give_notice(
+            actor=request.user, contract=contract, by=by, reason=data["reason"]
+        ),
+        done=redirect("contract_detail", pk=contract.pk),
+        failed=lambda form: _contract_page(request, contract, status=400, notice_form=form),
+        message=_("Notice given; the other party has been informed."),
+    )
 
 
 @login_required
@@ -224,20 +217,14 @@ def contract_cancel_view(request, pk: int):
     contract = _visible_contract(request, pk)
     if not can_act_for_compound(request.user, contract.compound):
         raise PermissionDenied
-    form = ReasonForm(request.POST)
-    if (
-        not form.is_valid()
-        or run_service(
-            form,
-            lambda: contract_cancel(
-                actor=request.user, contract=contract, reason=form.cleaned_data["reason"]
-            ),
-        )
-        is None
-    ):
-        return _contract_page(request, contract, status=400, cancel_form=form)
-    messages.success(request, _("The draft was cancelled; you can generate it again."))
-    return redirect("contract_detail", pk=contract.pk)
+    return post_action(
+        request,
+        ReasonForm(request.POST),
+        lambda data: contract_cancel(actor=request.user, contract=contract, reason=data["reason"]),
+        done=redirect("contract_detail", pk=contract.pk),
+        failed=lambda form: _contract_page(request, contract, status=400, cancel_form=form),
+        message=_("The draft was cancelled; you can generate it again."),
+    )
 
 
 @login_required
@@ -247,22 +234,20 @@ def contract_file_view(request, pk: int):
     contract = _visible_contract(request, pk)
     if not can_file_contract(request.user, contract.compound):
         raise PermissionDenied
-    form = FileForm(request.POST)
-    if (
-        not form.is_valid()
-        or run_service(
-            form,
-            lambda: contract_file(
-                actor=request.user, contract=contract, filed_on=form.cleaned_data["filed_on"]
-            ),
-        )
-        is None
-    ):
-        return _contract_page(request, contract, status=400, file_form=form)
-    messages.success(request, _("Contract %(number)s marked filed.") % {"number": contract.number})
     if request.POST.get("back") == "district":
-        return redirect("district_contracts", code=contract.compound.street_office.district.code)
-    return redirect("contract_detail", pk=contract.pk)
+        done = redirect("district_contracts", code=contract.compound.street_office.district.code)
+    else:
+        done = redirect("contract_detail", pk=contract.pk)
+    return post_action(
+        request,
+        FileForm(request.POST),
+        lambda data: contract_file(
+            actor=request.user, contract=contract, filed_on=data["filed_on"]
+        ),
+        done=done,
+        failed=lambda form: _contract_page(request, contract, status=400, file_form=form),
+        message=_("Contract %(number)s marked filed.") % {"number": contract.number},
+    )
 
 
 def contract_verify(request):

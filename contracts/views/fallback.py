@@ -34,7 +34,7 @@ from ..services.fallback import (
     fallback_extend,
 )
 from ..services.handover import handover_confirm, handover_refuse
-from .common import run_service
+from .common import post_action
 
 
 def _district_for_bureau(request, code: str) -> District:
@@ -75,21 +75,19 @@ def district_fallback(request, code: str):
 @require_POST
 def fallback_designate_view(request, code: str):
     district = _district_for_bureau(request, code)
-    form = DesignationForm(request.POST, district=district)
-    if form.is_valid():
-        done = run_service(
-            form,
-            lambda: fallback_designate(
-                actor=request.user,
-                district=district,
-                firm=form.cleaned_data["firm"],
-                fee=form.cleaned_data["fee"],
-                reason=form.cleaned_data["reason"],
-            ),
-        )
-        if done is not None:
-            return redirect("district_fallback", code=district.code)
-    return _district_page(request, district, designate_form=form, status=400)
+    return post_action(
+        request,
+        DesignationForm(request.POST, district=district),
+        lambda data: fallback_designate(
+            actor=request.user,
+            district=district,
+            firm=data["firm"],
+            fee=data["fee"],
+            reason=data["reason"],
+        ),
+        done=redirect("district_fallback", code=district.code),
+        failed=lambda form: _district_page(request, district, designate_form=form, status=400),
+    )
 
 
 @login_required
@@ -97,17 +95,15 @@ def fallback_designate_view(request, code: str):
 def fallback_designation_end_view(request, code: str, pk: int):
     district = _district_for_bureau(request, code)
     designation = get_object_or_404(FallbackDesignation, pk=pk, district=district)
-    form = DesignationEndForm(request.POST)
-    if form.is_valid():
-        done = run_service(
-            form,
-            lambda: fallback_designation_end(
-                actor=request.user, designation=designation, reason=form.cleaned_data["reason"]
-            ),
-        )
-        if done is not None:
-            return redirect("district_fallback", code=district.code)
-    return _district_page(request, district, end_form=form, status=400)
+    return post_action(
+        request,
+        DesignationEndForm(request.POST),
+        lambda data: fallback_designation_end(
+            actor=request.user, designation=designation, reason=data["reason"]
+        ),
+        done=redirect("district_fallback", code=district.code),
+        failed=lambda form: _district_page(request, district, end_form=form, status=400),
+    )
 
 
 @login_required
@@ -117,24 +113,21 @@ def fallback_extend_view(request, pk: int):
     )
     if not can_manage_fallback(request.user, case.district):
         raise PermissionDenied
-    form = ExtensionForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            done = run_service(
-                form,
-                lambda: fallback_extend(
-                    actor=request.user,
-                    case=case,
-                    until=form.cleaned_data["until"],
-                    reason=form.cleaned_data["reason"],
-                ),
-            )
-            if done is not None:
-                return redirect("district_fallback", code=case.district.code)
-        status = 400
-    return render(
-        request, "contracts/fallback/extend.html", {"case": case, "form": form}, status=status
+
+    def page(form, status=200):
+        context = {"case": case, "form": form}
+        return render(request, "contracts/fallback/extend.html", context, status=status)
+
+    if request.method != "POST":
+        return page(ExtensionForm())
+    return post_action(
+        request,
+        ExtensionForm(request.POST or None),
+        lambda data: fallback_extend(
+            actor=request.user, case=case, until=data["until"], reason=data["reason"]
+        ),
+        done=redirect("district_fallback", code=case.district.code),
+        failed=lambda form: page(form, status=400),
     )
 
 
@@ -180,22 +173,20 @@ def handover_confirm_view(request, pk: int):
     handover = _handover_for(request, pk)
     if handover_side_of(request.user, handover) is None:
         raise PermissionDenied
-    form = HandoverConfirmForm(request.POST, request.FILES)
-    if form.is_valid():
-        done = run_service(
-            form,
-            lambda: handover_confirm(
-                actor=request.user,
-                handover=handover,
-                kind=form.cleaned_data["kind"],
-                note=form.cleaned_data["note"],
-                photos=request.FILES.getlist("photos"),
-                refund_amount=form.cleaned_data["refund_amount"],
-            ),
-        )
-        if done is not None:
-            return redirect("handover_detail", pk=handover.pk)
-    return _handover_page(request, handover, confirm_form=form, status=400)
+    return post_action(
+        request,
+        HandoverConfirmForm(request.POST, request.FILES),
+        lambda data: handover_confirm(
+            actor=request.user,
+            handover=handover,
+            kind=data["kind"],
+            note=data["note"],
+            photos=request.FILES.getlist("photos"),
+            refund_amount=data["refund_amount"],
+        ),
+        done=redirect("handover_detail", pk=handover.pk),
+        failed=lambda form: _handover_page(request, handover, confirm_form=form, status=400),
+    )
 
 
 @login_required
@@ -204,17 +195,13 @@ def handover_refuse_view(request, pk: int):
     handover = _handover_for(request, pk)
     if handover_side_of(request.user, handover) != "outgoing":
         raise PermissionDenied
-    form = HandoverRefuseForm(request.POST)
-    if form.is_valid():
-        done = run_service(
-            form,
-            lambda: handover_refuse(
-                actor=request.user, handover=handover, reason=form.cleaned_data["reason"]
-            ),
-        )
-        if done is not None:
-            return redirect("handover_detail", pk=handover.pk)
-    return _handover_page(request, handover, refuse_form=form, status=400)
+    return post_action(
+        request,
+        HandoverRefuseForm(request.POST),
+        lambda data: handover_refuse(actor=request.user, handover=handover, reason=data["reason"]),
+        done=redirect("handover_detail", pk=handover.pk),
+        failed=lambda form: _handover_page(request, handover, refuse_form=form, status=400),
+    )
 
 
 @login_required

@@ -19,15 +19,14 @@ from market.permissions import (
 
 from ..forms import OptionalReasonForm, ReasonForm, TrialRequestForm
 from ..models import Trial, TrialStatus, VoteStatus
+from ..services.trial_terms import offer_trial_problems, scope_labels
 from ..services.trials import (
-    offer_trial_problems,
-    scope_labels,
     trial_accept,
     trial_decline,
     trial_request,
     trial_withdraw,
 )
-from .common import run_service
+from .common import post_action, run_service
 from .timeline import events_of
 
 
@@ -121,11 +120,14 @@ def trial_accept_view(request, pk: int):
     trial = _visible_trial(request, pk)
     if not can_act_for_firm(request.user, trial.firm):
         raise PermissionDenied
-    form = forms.Form(request.POST)
-    if run_service(form, lambda: trial_accept(actor=request.user, trial=trial)) is None:
-        return _trial_page(request, trial, status=400, action_form=form)
-    messages.success(request, _("Trial accepted; the committee has been notified."))
-    return redirect("trial_detail", pk=trial.pk)
+    return post_action(
+        request,
+        forms.Form(request.POST),
+        lambda data: trial_accept(actor=request.user, trial=trial),
+        done=redirect("trial_detail", pk=trial.pk),
+        failed=lambda form: _trial_page(request, trial, status=400, action_form=form),
+        message=_("Trial accepted; the committee has been notified."),
+    )
 
 
 @login_required
@@ -134,17 +136,14 @@ def trial_decline_view(request, pk: int):
     trial = _visible_trial(request, pk)
     if not can_act_for_firm(request.user, trial.firm):
         raise PermissionDenied
-    form = ReasonForm(request.POST)
-    if (
-        not form.is_valid()
-        or run_service(
-            form, lambda: trial_decline(actor=request.user, trial=trial, **form.cleaned_data)
-        )
-        is None
-    ):
-        return _trial_page(request, trial, status=400, decline_form=form)
-    messages.success(request, _("Trial declined; the committee has been told why."))
-    return redirect("trial_detail", pk=trial.pk)
+    return post_action(
+        request,
+        ReasonForm(request.POST),
+        lambda data: trial_decline(actor=request.user, trial=trial, **data),
+        done=redirect("trial_detail", pk=trial.pk),
+        failed=lambda form: _trial_page(request, trial, status=400, decline_form=form),
+        message=_("Trial declined; the committee has been told why."),
+    )
 
 
 @login_required
@@ -153,14 +152,11 @@ def trial_withdraw_view(request, pk: int):
     trial = _visible_trial(request, pk)
     if not can_act_for_compound(request.user, trial.compound):
         raise PermissionDenied
-    form = OptionalReasonForm(request.POST)
-    if (
-        not form.is_valid()
-        or run_service(
-            form, lambda: trial_withdraw(actor=request.user, trial=trial, **form.cleaned_data)
-        )
-        is None
-    ):
-        return _trial_page(request, trial, status=400, withdraw_form=form)
-    messages.success(request, _("Trial request withdrawn."))
-    return redirect("trial_detail", pk=trial.pk)
+    return post_action(
+        request,
+        OptionalReasonForm(request.POST),
+        lambda data: trial_withdraw(actor=request.user, trial=trial, **data),
+        done=redirect("trial_detail", pk=trial.pk),
+        failed=lambda form: _trial_page(request, trial, status=400, withdraw_form=form),
+        message=_("Trial request withdrawn."),
+    )

@@ -27,7 +27,6 @@ from contracts.selectors import (
     open_fallback_cases,
     responsible_engagement,
 )
-from contracts.services import fallback as fallback_services
 from contracts.services.fallback import (
     fallback_designate,
     fallback_designation_end,
@@ -36,6 +35,7 @@ from contracts.services.fallback import (
     fallback_take_over_firm,
     written_warning_record,
 )
+from contracts.services.fallback import orders as fallback_services
 from contracts.services.trials import trial_accept, trial_end
 from market.dates import add_months
 from market.models import Compound, Event, ManagementStatus

@@ -1,0 +1,139 @@
+"""The bureau's fallback order after two low quarters and a written warning (trigger 4)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _t
+
+from market.models import Compound, Firm
+from market.permissions import can_manage_fallback, require
+from market.services.events import event_record
+
+from ...models import (
+    Engagement,
+    EngagementKind,
+    EngagementPhase,
+    FallbackCase,
+    FallbackTrigger,
+    WrittenWarning,
+)
+from ..common import (
+    email_after_commit,
+    firm_emails,
+    lock_compound,
+    required_reason,
+    today_or,
+)
+from .cases import end_market_engagement, open_case
+from .common import (
+    LOW_SCORE,
+    NOT_SERVED_BY_MARKET,
+    REASON_REQUIRED,
+    SCORES_MISSING,
+    SCORES_NOT_LOW,
+    WARNING_OTHER,
+    WARNING_REQUIRED,
+    WARNING_TEXT_REQUIRED,
+)
+
+# --- Bureau order (trigger 4) ---------------------------------------------------------
+
+
+def fallback_order_quarter_scores(*, compound: Compound, firm: Firm) -> list[Decimal]:
+    """The firm's quarterly evaluation scores at ``compound``, oldest first. The ratings
+    app (issue #5) supplies them; until then there are none, so no order can be made."""
+    return []
+
+
+@transaction.atomic
+def written_warning_record(
+    *, actor, compound: Compound, text: str, today: date | None = None
+) -> WrittenWarning:
+    """The bureau's written warning to the firm serving ``compound``."""
+    today = today_or(today)
+    district = compound.street_office.district
+    if actor is not None:
+        require(can_manage_fallback(actor, district))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": WARNING_TEXT_REQUIRED})
+    locked = lock_compound(compound.pk)
+    live = locked.engagements.filter(phase=EngagementPhase.LIVE).select_related("firm").first()
+    if live is None or live.kind == EngagementKind.FALLBACK:
+        raise ValidationError(NOT_SERVED_BY_MARKET % {"compound": locked.name})
+    warning = WrittenWarning.objects.create(
+        compound=locked,
+        firm=live.firm,
+        text=text,
+        issued_on=today,
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    event_record(
+        actor=actor,
+        action="fallback.warning_issued",
+        target=warning,
+        district=district,
+        compound=locked,
+        after={"firm": live.firm.name, "text": text},
+    )
+    email_after_commit(
+        recipients=firm_emails(live.firm),
+        subject=_t("Written warning about %(compound)s") % {"compound": locked.name},
+        body=text,
+    )
+    return warning
+
+
+@transaction.atomic
+def fallback_order(
+    *,
+    actor,
+    compound: Compound,
+    warning: WrittenWarning | None,
+    reason: str,
+    today: date | None = None,
+) -> FallbackCase:
+    """The bureau orders fallback after two consecutive quarters below 60 and a written
+    warning; the firm's last day is yesterday."""
+    today = today_or(today)
+    district = compound.street_office.district
+    if actor is not None:
+        require(can_manage_fallback(actor, district))
+    reason = required_reason(reason, REASON_REQUIRED)
+    locked = lock_compound(compound.pk)
+    live = locked.engagements.filter(phase=EngagementPhase.LIVE).select_related("firm").first()
+    if live is None or live.kind == EngagementKind.FALLBACK:
+        raise ValidationError(NOT_SERVED_BY_MARKET % {"compound": locked.name})
+    if warning is None or warning.issued_on >= today:
+        raise ValidationError(WARNING_REQUIRED % {"firm": live.firm.name})
+    if warning.firm_id != live.firm_id or warning.compound_id != locked.pk:
+        raise ValidationError(WARNING_OTHER)
+    scores = fallback_order_quarter_scores(compound=locked, firm=live.firm)
+    if len(scores) < 2:
+        raise ValidationError(SCORES_MISSING)
+    if not all(Decimal(score) < LOW_SCORE for score in scores[-2:]):
+        raise ValidationError(
+            SCORES_NOT_LOW % {"scores": ", ".join(str(score) for score in scores[-2:])}
+        )
+    engagement = Engagement.objects.select_for_update().get(pk=live.pk)
+    last_day = max(today - timedelta(days=1), engagement.starts_on)
+    end_market_engagement(engagement=engagement, last_day=last_day, reason="bureau order")
+    case = open_case(
+        compound=locked,
+        trigger=FallbackTrigger.BUREAU_ORDER,
+        starts_on=last_day + timedelta(days=1),
+        previous=engagement,
+        warning=warning,
+        actor=actor,
+    )
+    event_record(
+        actor=actor,
+        action="fallback.ordered",
+        target=case,
+        district=district,
+        compound=locked,
+        data={"reason": reason, "scores": [str(score) for score in scores[-2:]]},
+    )
+    return case
