@@ -96,3 +96,15 @@ def django_db_setup(django_db_setup):
         if contents is not None:
             type(connection)._test_serialized_contents = contents
     yield
+
+
+def pytest_collection_modifyitems(items):
+    """A test that serves pages to a real client (``live_server``) commits for real: give it
+    the serialized initial data too. Otherwise its flush re-creates content types under new
+    ids (post_migrate) and the next test that reloads the serialized data collides with them
+    (Django: TransactionTestCase.serialized_rollback)."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is not None and "live_server" in names:
+            if "django_db_serialized_rollback" not in names:
+                names.append("django_db_serialized_rollback")
