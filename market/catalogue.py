@@ -168,20 +168,20 @@ CARD_FIELDS = (
     "scope_mask",
     "trial_months",
     "trial_fee",
-    "firm__name",
-    "firm__credit_grade",
-    "firm__page__url_path",
+    "firm_id",
 )
 
 
 def catalogue_offers(*, filters: CatalogueFilters) -> QuerySet[Offer]:
     """The listed offers that pass the filters, in the order asked, with what a card
-    shows (``catalogue_page`` adds the places each one serves)."""
+    shows of the offer (``catalogue_page`` adds the firm and the places it serves)."""
     offers = (
         listed_offers()
+        # The offer table alone: catalogue_page loads the firms of one page apart (a
+        # join here cost PostgreSQL more to plan than the rest of the query).
+        .select_related(None)
         .prefetch_related(None)
-        # What a card shows (market.templatetags.catalogue_tags.OfferCard), and no more:
-        # fewer columns to compile, fetch and load.
+        # What a card shows (market.templatetags.catalogue_tags.OfferCard), and no more.
         .only(*CARD_FIELDS)
     )
     if filters.district is not None:
@@ -242,21 +242,32 @@ DEEP_PAGE_OFFSET = 100
 
 def catalogue_page(*, filters: CatalogueFilters, number, per_page: int, count_limit: int) -> Page:
     """One page of the catalogue (CataloguePaginator: ``number`` as asked, out of range
-    meaning the last page). Each offer gets ``district_names`` and
-    ``street_office_names``, the places it serves in the catalogue's order, from one
-    query for the whole page."""
+    meaning the last page). Each offer comes with its firm (and the firm's page) and
+    ``district_names`` and ``street_office_names``, the places it serves in the
+    catalogue's order: one query each for the whole page."""
     offers = catalogue_offers(filters=filters)
     page = CataloguePaginator(offers, per_page, count_limit=count_limit).get_page(number)
     first = (page.number - 1) * per_page
     last = min(first + per_page, page.paginator.count)  # none past the count limit
     if first >= DEEP_PAGE_OFFSET:
-        # The page's ids first, from the offer table alone, then their cards: otherwise
-        # the firm (and its page) is joined for every row skipped.
+        # The page's ids first, from the index alone, then their rows: otherwise every
+        # row skipped is read from the table.
         offers = offers.filter(pk__in=offers.values("pk")[first:last])
         first, last = 0, last - first
     page.object_list = list(offers[first:last])
+    _attach_firms(page.object_list)
     _attach_place_names(page.object_list)
     return page
+
+
+def _attach_firms(offers: list[Offer]) -> None:
+    firms = Firm.objects.filter(pk__in={offer.firm_id for offer in offers})
+    # firm__page is cms.FirmPage's reverse one-to-one (a relation name, not an import):
+    # the cards link to the firm's profile without a query per card.
+    firms = firms.select_related("page").only("name", "credit_grade", "page__url_path")
+    by_id = {firm.pk: firm for firm in firms}
+    for offer in offers:
+        offer.firm = by_id[offer.firm_id]
 
 
 @cache
@@ -331,6 +342,7 @@ def firm_live_offers(*, firm: Firm) -> QuerySet[Offer]:
     return (
         Offer.objects.filter(firm=firm, status=OfferStatus.LIVE)
         .prefetch_related("districts", "street_offices")
+        .defer("search_document", "search_vector", "terms")
         .order_by("grade", "fee", "pk")
     )
 
