@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -144,7 +145,9 @@ class FirmPagePhoto(Orderable):
     panels = [FieldPanel("image"), FieldPanel("caption")]
 
 
-GRADE_CHOICES = [(grade, _("Grade %(grade)d") % {"grade": grade}) for grade in range(1, 6)]
+# format_lazy keeps the label lazy: "%" on a lazy string would translate it at import time,
+# baking the start-up language into the choices (and into migrations).
+GRADE_CHOICES = [(grade, format_lazy(_("Grade {grade}"), grade=grade)) for grade in range(1, 6)]
 TRIAL_CHOICES = [(1, _("1 month")), (2, _("2 months")), (3, _("3 months"))]
 
 OFFER_NEEDS_SCOPE = _("An offer includes at least one service item.")
