@@ -7,4 +7,8 @@ class RatingsConfig(AppConfig):
     verbose_name = _("Ratings")
 
     def ready(self):
-        from . import receivers, rules  # noqa: F401  (signal receivers, daily rules)
+        from . import (  # noqa: F401
+            console,  # panels, export and inbox of the bureau's console (issue #8)
+            receivers,  # signal receivers
+            rules,  # daily rules
+        )

@@ -7,7 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 
+from market.permissions import roles_of
+
 from .models import (
+    AdjustmentStatus,
     CommentStatus,
     Evaluation,
     FeeAdjustment,
@@ -169,3 +172,40 @@ def published_comments(**filters) -> QuerySet[Rating]:
         .select_related("compound")
         .order_by("-created_at")
     )
+
+
+def overdue_requests(*, now: datetime, district=None) -> QuerySet[ServiceRequest]:
+    """Requests still waiting for the firm's first response past ``respond_by`` — escalated
+    or about to be (吹哨报到, DOMAIN "Service requests"); of one district if given."""
+    requests = ServiceRequest.objects.filter(status=RequestStatus.OPEN, respond_by__lt=now)
+    if district is not None:
+        requests = requests.filter(compound__street_office__district=district)
+    return requests
+
+
+def requests_seen_by(requests: QuerySet[ServiceRequest], *, user, district):
+    """The whole district for its bureau, the street's own for a street office."""
+    roles = roles_of(user)
+    if user.is_superuser or district.pk in roles.bureau_district_ids:
+        return requests
+    return requests.filter(compound__street_office_id__in=roles.street_office_ids)
+
+
+def escalated_requests(*, district, user) -> QuerySet[ServiceRequest]:
+    requests = ServiceRequest.objects.filter(
+        escalated_at__isnull=False, compound__street_office__district=district
+    )
+    return requests_seen_by(requests, user=user, district=district)
+
+
+def fee_adjustments_awaiting_bureau(*, district) -> QuerySet[FeeAdjustment]:
+    return FeeAdjustment.objects.filter(
+        status=AdjustmentStatus.PROPOSED, contract__compound__street_office__district=district
+    ).select_related("contract__compound__street_office", "contract__firm")
+
+
+def three_rates_by_firm(*, district, start: date, end: date) -> list[tuple[int, ThreeRates]]:
+    """(firm id, rates) of the requests raised in the district's compounds, one GROUP BY."""
+    requests = requests_in(start=start, end=end).filter(compound__street_office__district=district)
+    rows = requests.values("firm").order_by("firm").annotate(**RATE_AGGREGATES)
+    return [(row.pop("firm"), ThreeRates(**row)) for row in rows]

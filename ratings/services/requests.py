@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from market.permissions import can_answer_for_firm, require
 from market.services.events import event_record
 
+from .. import selectors
 from ..models import (
     DEFAULT_NORMAL_HOURS,
     DEFAULT_URGENT_HOURS,
@@ -253,6 +254,5 @@ def request_escalate(*, request: ServiceRequest, now: datetime) -> bool:
 
 
 def overdue_requests(*, now: datetime):
-    return ServiceRequest.objects.filter(
-        status=RequestStatus.OPEN, escalated_at__isnull=True, respond_by__lt=now
-    ).order_by("pk")
+    """Overdue and not yet escalated: what the daily rule escalates."""
+    return selectors.overdue_requests(now=now).filter(escalated_at__isnull=True).order_by("pk")

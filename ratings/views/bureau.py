@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 from market.models import District
 from market.permissions import can_decide_fee_adjustment, can_view_district, roles_of
 
+from .. import selectors
 from ..forms import DecisionForm
-from ..models import AdjustmentStatus, FeeAdjustment, ServiceRequest
+from ..models import AdjustmentStatus, FeeAdjustment
 from ..services.evaluations import fee_adjustment_decide
 from .common import run_service
 
@@ -29,12 +30,9 @@ def escalations(request, code: str):
     """Escalated requests: the whole district for its bureau, the street's own for a
     street office."""
     district = _district(request, code)
-    roles = roles_of(request.user)
-    requests = ServiceRequest.objects.filter(
-        escalated_at__isnull=False, compound__street_office__district=district
-    ).select_related("compound__street_office", "firm")
-    if not request.user.is_superuser and district.pk not in roles.bureau_district_ids:
-        requests = requests.filter(compound__street_office_id__in=roles.street_office_ids)
+    requests = selectors.escalated_requests(district=district, user=request.user).select_related(
+        "compound__street_office", "firm"
+    )
     return render(
         request,
         "ratings/escalations.html",
