@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from market.models import Firm
 
-from .models import FirmPage, OfferPage
+from .models import OfferPage
 from .services import firm_page_ensure
 
 
@@ -245,7 +245,3 @@ def demo_content_seed(*, district, firms: dict[str, Firm]) -> int:
             offer.save_revision().publish()
             created += 1
     return created
-
-
-def firm_page_of(firm: Firm) -> FirmPage | None:
-    return FirmPage.objects.filter(firm=firm).first()

@@ -93,13 +93,6 @@ def compound_timeline(*, compound: Compound, limit: int = 50) -> QuerySet[Event]
     return Event.objects.filter(compound=compound).select_related("actor")[:limit]
 
 
-def approved_firms(*, district: District | None = None) -> QuerySet[Firm]:
-    firms = Firm.objects.filter(status=FirmStatus.APPROVED)
-    if district is not None:
-        firms = firms.filter(districts=district)
-    return firms.prefetch_related("districts").order_by("-is_fallback_operator", "name")
-
-
 def current_fee_schedule(*, district: District, on: date | None = None) -> FeeSchedule | None:
     """The approved schedule in force in ``district`` on ``on`` (default: today)."""
     on = on or timezone.localdate()
