@@ -3,9 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from market.models import Firm
+from market.models import Compound, Firm
 
-from .models import HandoverItemKind
+from .models import HandoverItemKind, WrittenWarning
+from .services.fallback.common import REASON_REQUIRED, WARNING_TEXT_REQUIRED
 
 
 class DesignationForm(forms.Form):
@@ -43,3 +44,53 @@ class HandoverConfirmForm(forms.Form):
 
 class HandoverRefuseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class HandoverEnforceForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for enforcing the takeover"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class WarningForm(forms.Form):
+    text = forms.CharField(
+        label=_("Written warning"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": WARNING_TEXT_REQUIRED},
+    )
+
+
+class FallbackOrderForm(forms.Form):
+    # Not required here: the service names the firm that must be warned first.
+    warning = forms.ModelChoiceField(
+        label=_("Written warning the order rests on"),
+        queryset=WrittenWarning.objects.none(),
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": REASON_REQUIRED},
+    )
+
+    def __init__(self, *args, compound, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["warning"].queryset = compound.written_warnings.select_related("firm")
+        self.fields["warning"].label_from_instance = lambda warning: (
+            f"{warning.issued_on:%Y-%m-%d} · {warning.firm.name} · {warning.text[:40]}"
+        )
+
+
+class CompoundPickForm(forms.Form):
+    """Which compound the bureau warns or orders into fallback (GET)."""
+
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+
+    def __init__(self, *args, district, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["compound"].queryset = Compound.objects.filter(
+            street_office__district=district
+        ).order_by("name")

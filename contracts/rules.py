@@ -7,13 +7,22 @@ contract starting the day after a trial's last day finds the slot free.
 
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from market.daily import daily_rule
 from market.dates import add_months
 
 from .daily import each
-from .models import IN_FORCE_STATUSES, Contract, ContractStatus, Trial, TrialStatus
+from .models import (
+    IN_FORCE_STATUSES,
+    Contract,
+    ContractStatus,
+    Engagement,
+    EngagementKind,
+    EngagementPhase,
+    Trial,
+    TrialStatus,
+)
 from .services.contract_terms import contract_expire, contract_flag_unfiled, contract_open_renewal
 from .services.contracts import RENEWAL_MONTHS, contract_start
 from .services.trials import REMINDER_DAYS, trial_end, trial_remind, trial_start
@@ -36,15 +45,26 @@ def end_contracts(today: date) -> dict:
     return each(contracts.order_by("pk"), lambda c: contract_expire(contract=c, today=today))
 
 
+def _not_waiting_for_handover(queryset):
+    """Another firm still serving the compound (handing over, DOMAIN "handover") holds the
+    start back; ``handover_release`` starts it when the handover completes."""
+    serving = Engagement.objects.filter(
+        compound=OuterRef("engagement__compound"), phase=EngagementPhase.LIVE
+    ).exclude(kind=EngagementKind.FALLBACK)
+    return queryset.filter(~Exists(serving))
+
+
 @daily_rule("contracts.start_trials", order=30)
 def start_trials(today: date) -> dict:
     trials = Trial.objects.filter(status=TrialStatus.ACCEPTED, starts_on__lte=today)
+    trials = _not_waiting_for_handover(trials)
     return each(trials.order_by("pk"), lambda trial: trial_start(trial=trial, today=today))
 
 
 @daily_rule("contracts.start_contracts", order=35)
 def start_contracts(today: date) -> dict:
     contracts = Contract.objects.filter(status=ContractStatus.SIGNED, starts_on__lte=today)
+    contracts = _not_waiting_for_handover(contracts)
     return each(contracts.order_by("pk"), lambda c: contract_start(contract=c, today=today))
 
 

@@ -17,3 +17,12 @@ trial_ended = Signal()
 # the ratings app (issue #5) moves the compound's open requests to ``handover.incoming_firm``.
 # Sent inside the confirming transaction. kwargs: handover
 handover_requests_transfer = Signal()
+
+# A compound's operator changed at once, without waiting for the handover checklist: a
+# suspended, revoked or blacklisted firm's site moved to the fallback operator (DOMAIN
+# "Fallback": "a firm suspension moves all its live sites, and their open requests ... in one
+# transaction"). The ratings app moves the compound's open service requests from
+# ``from_engagement``'s firm to ``to_engagement``. Sent synchronously inside the moving
+# transaction (not on commit): if a receiver raises, the site does not move either.
+# kwargs: compound, from_engagement, to_engagement
+operator_changed = Signal()

@@ -46,9 +46,25 @@ urlpatterns = [
         fallback.fallback_extend_view,
         name="fallback_extend",
     ),
+    path(
+        "district/fallback/compounds/<int:pk>/",
+        fallback.fallback_compound,
+        name="fallback_compound",
+    ),
+    path(
+        "district/fallback/compounds/<int:pk>/warn/",
+        fallback.written_warning_view,
+        name="fallback_warning_record",
+    ),
+    path(
+        "district/fallback/compounds/<int:pk>/order/",
+        fallback.fallback_order_view,
+        name="fallback_order",
+    ),
     path("handovers/<int:pk>/", fallback.handover_detail, name="handover_detail"),
     path("handovers/<int:pk>/confirm/", fallback.handover_confirm_view, name="handover_confirm"),
     path("handovers/<int:pk>/refuse/", fallback.handover_refuse_view, name="handover_refuse"),
+    path("handovers/<int:pk>/enforce/", fallback.handover_enforce_view, name="handover_enforce"),
     path("compounds/<int:pk>/handovers/", fallback.compound_handovers, name="compound_handovers"),
     path("my/firm/handovers/", fallback.firm_handovers, name="firm_handovers"),
     # Anyone

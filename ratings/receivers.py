@@ -3,11 +3,12 @@
 from django.db.models import Avg
 from django.dispatch import receiver
 
-from contracts.signals import trial_ended
+from contracts.signals import handover_requests_transfer, operator_changed, trial_ended
 
 from .models import Inspection, RequestStatus
 from .selectors import rating_average, three_rates
 from .services.evaluations import evaluation_score, ratings_points
+from .services.requests import handover_incoming_engagement, requests_transfer
 
 
 @receiver(trial_ended, dispatch_uid="ratings.fill_trial_report")
@@ -35,3 +36,26 @@ def fill_trial_report(sender, trial, report, **kwargs):
         ratings=ratings_points(average), inspections=inspection, rates=rates.score
     )
     report.save()
+
+
+# --- Open requests follow the operator (issue #6, Civil Code art. 949) ------------------
+
+
+@receiver(operator_changed, dispatch_uid="ratings.requests_follow_operator")
+def requests_follow_operator(sender, compound, from_engagement, to_engagement, **kwargs):
+    """A sanctioned firm's site moved to the fallback operator: its open requests move in
+    the same transaction (sent synchronously inside it)."""
+    requests_transfer(
+        compound=compound, from_firm=from_engagement.firm, to_engagement=to_engagement
+    )
+
+
+@receiver(handover_requests_transfer, dispatch_uid="ratings.handover_requests_transfer")
+def requests_handed_over(sender, handover, **kwargs):
+    """The outgoing firm confirmed the checklist item "open service requests": they move to
+    the incoming firm's engagement, inside the confirming transaction."""
+    requests_transfer(
+        compound=handover.compound,
+        from_firm=handover.outgoing_firm,
+        to_engagement=handover_incoming_engagement(handover),
+    )

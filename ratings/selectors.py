@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from contracts.models import Engagement, EngagementPhase
+from market.models import Event, Firm
 from market.permissions import roles_of
 
 from .models import (
@@ -162,6 +164,19 @@ def latest_evaluation(*, compound) -> Evaluation | None:
     return Evaluation.objects.filter(compound=compound).order_by("-period_start").first()
 
 
+def firm_quarter_scores(*, compound, firm) -> list[Decimal]:
+    """The firm's quarterly scores at ``compound``, oldest first, one per quarter (a trial
+    and the contract that followed it in the same quarter: the later engagement's). The
+    bureau's fallback order reads them (DOMAIN "Fallback": two consecutive quarters below
+    60); quarters with nothing measured have no score and are left out."""
+    rows = (
+        Evaluation.objects.filter(compound=compound, firm=firm, score__isnull=False)
+        .order_by("period_start", "engagement__starts_on", "id")
+        .values_list("period_start", "score")
+    )
+    return list(dict(rows).values())
+
+
 def pending_fee_adjustments(*, compound) -> QuerySet[FeeAdjustment]:
     return FeeAdjustment.objects.filter(evaluation__compound=compound).order_by("-proposed_at")
 
@@ -209,3 +224,79 @@ def three_rates_by_firm(*, district, start: date, end: date) -> list[tuple[int, 
     requests = requests_in(start=start, end=end).filter(compound__street_office__district=district)
     rows = requests.values("firm").order_by("firm").annotate(**RATE_AGGREGATES)
     return [(row.pop("firm"), ThreeRates(**row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class FirmRatesRow:
+    """One line of the bureau's firm table: a firm serving compounds in the district."""
+
+    firm: Firm
+    compounds: int
+    rates: ThreeRates
+    # The latest quarter evaluated in the district: the average score of the firm's
+    # compounds evaluated in that quarter (None: never evaluated there).
+    evaluation_start: date | None = None
+    evaluation_end: date | None = None
+    evaluation_score: Decimal | None = None
+    evaluated: int = 0
+    # The grade that score earns (0: below every grade); filled by the console, which
+    # knows the fee schedule's rule.
+    grade: int | None = None
+
+
+def firm_rates_table(*, district, start: date, end: date) -> list[FirmRatesRow]:
+    """Every firm serving compounds in ``district`` today (a live trial, contract or
+    fallback engagement), with the three rates of the requests raised in the district's
+    compounds from ``start`` to ``end`` and its latest quarterly evaluation there. Four
+    queries, each an aggregate (GROUP BY firm), whatever the number of requests."""
+    served = dict(
+        Engagement.objects.filter(
+            phase=EngagementPhase.LIVE, compound__street_office__district=district
+        )
+        .values("firm")
+        .order_by()
+        .annotate(compounds=Count("compound", distinct=True))
+        .values_list("firm", "compounds")
+    )
+    if not served:
+        return []
+    firms = Firm.objects.in_bulk(list(served))
+    rates = dict(three_rates_by_firm(district=district, start=start, end=end))
+    scored = Evaluation.objects.filter(
+        compound__street_office__district=district, firm__in=list(served), score__isnull=False
+    )
+    latest = scored.filter(firm=OuterRef("firm")).order_by("-period_start").values("period_start")
+    evaluations = {
+        row["firm"]: row
+        for row in scored.filter(period_start=Subquery(latest[:1]))
+        .values("firm", "period_start", "period_end")
+        .order_by()
+        .annotate(score=Avg("score"), evaluated=Count("id"))
+    }
+    rows = []
+    for firm_id, compounds in served.items():
+        evaluation = evaluations.get(firm_id, {})
+        score = evaluation.get("score")
+        rows.append(
+            FirmRatesRow(
+                firm=firms[firm_id],
+                compounds=compounds,
+                rates=rates.get(firm_id, ThreeRates()),
+                evaluation_start=evaluation.get("period_start"),
+                evaluation_end=evaluation.get("period_end"),
+                evaluation_score=None
+                if score is None
+                else Decimal(score).quantize(CENT, rounding=ROUND_HALF_UP),
+                evaluated=evaluation.get("evaluated", 0),
+            )
+        )
+    return rows
+
+
+def request_deadline_changes(*, district, limit: int = 10):
+    """The latest changes of the district's response deadlines, from the event log."""
+    return (
+        Event.objects.filter(district=district, action="request_deadlines.changed")
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )

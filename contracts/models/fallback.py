@@ -220,6 +220,13 @@ class Handover(models.Model):
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)
     # Set once when the credit penalty is recorded (refusal or missed deadline).
     penalised_on = models.DateField(_("credit penalty recorded on"), null=True, blank=True)
+    # The bureau's takeover after a refusal or a missed deadline: the incoming operator
+    # starts although the checklist is incomplete (the outgoing firm still owes the items).
+    enforced_on = models.DateField(_("takeover enforced on"), null=True, blank=True)
+    enforced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    enforce_reason = models.TextField(_("reason for the enforced takeover"), blank=True)
     # Fee settlement (art. 949): prepaid fees for the unserved period, refunded to owners.
     refund_amount = models.DecimalField(
         _("prepaid fees to refund (¥)"), max_digits=12, decimal_places=2, null=True, blank=True

@@ -53,7 +53,8 @@ from .contracts import (
     move_contract,
     sync_contract,
 )
-from .engagements import engagement_end, engagement_set_end
+from .engagements import engagement_set_end
+from .succession import engagement_finish
 
 
 @transaction.atomic
@@ -272,7 +273,8 @@ def contract_expire(*, contract: Contract, today: date) -> Contract | bool:
     before = move_contract(locked, ContractStatus.ENDED)
     locked.ended_on = last_day
     locked.save(update_fields=["status", "ended_on"])
-    engagement_end(engagement=locked.engagement, on=last_day, reason="contract ended")
+    # The firm keeps serving until it has handed over to another operator (art. 949).
+    engagement_finish(engagement=locked.engagement, last_day=last_day, reason="contract ended")
     event_record(
         actor=None,
         action="contract.ended",

@@ -9,7 +9,7 @@ firms confirm each item; the outgoing firm stays answerable until the handover c
 A refusal or a missed deadline is recorded once and lowers the firm's credit score.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from market.models import Firm
-from market.permissions import handover_side_of, require
+from market.permissions import can_manage_fallback, handover_side_of, require
 from market.services.credit import credit_entry_add
 from market.services.events import event_record
 from market.uploads import validate_upload
@@ -56,6 +56,12 @@ TOO_MANY_PHOTOS = _("Attach at most %(count)d photos.")
 REFUND_REQUIRED = _("Give the prepaid fees to refund, in ¥ (0 if none).")
 REFUSAL_REASON = _("Give the reason for refusing; it is kept on the record.")
 ONLY_OUTGOING = _("Only the outgoing firm can refuse the handover.")
+ALREADY_ENFORCED = _("The bureau has already enforced this takeover.")
+NOT_YET_ENFORCEABLE = _(
+    "The outgoing firm has until the deadline to hand over; the bureau can enforce the "
+    "takeover from %(date)s, or at once if the firm refuses."
+)
+ENFORCE_REASON = _("Give the reason for enforcing the takeover; it is kept on the record.")
 
 
 @transaction.atomic
@@ -187,6 +193,9 @@ def handover_confirm(
 
 
 def _complete(locked: Handover, *, today: date, actor) -> None:
+    # Imported here: succession opens handovers through this module.
+    from .succession import handover_release
+
     before = _move(locked, HandoverStatus.COMPLETED)
     locked.completed_on = today
     locked.save(update_fields=["status", "completed_on"])
@@ -198,6 +207,51 @@ def _complete(locked: Handover, *, today: date, actor) -> None:
         before={"status": before},
         after={"status": locked.status, "refund_amount": str(locked.refund_amount)},
     )
+    # Until now the outgoing firm served (DOMAIN "handover"); the incoming one starts today.
+    handover_release(handover=locked, on=today, actor=actor, reason="handover complete")
+
+
+@transaction.atomic
+def handover_enforce(*, actor, handover: Handover, reason: str, today: date | None = None):
+    """The bureau enforces the takeover after the outgoing firm refused or missed the
+    30-day deadline (Beijing art. 76): the incoming operator starts today although the
+    checklist is incomplete; the outgoing firm still owes the items and is penalised
+    (once)."""
+    from .succession import handover_release
+
+    today = today_or(today)
+    locked = _lock(handover)
+    if actor is not None:
+        require(can_manage_fallback(actor, locked.compound.street_office.district))
+    if locked.status == HandoverStatus.COMPLETED:
+        raise ValidationError(ALREADY_DONE)
+    if locked.enforced_on is not None:
+        raise ValidationError(ALREADY_ENFORCED)
+    if locked.status != HandoverStatus.REFUSED and locked.due_on >= today:
+        raise ValidationError(
+            NOT_YET_ENFORCEABLE % {"date": day_text(locked.due_on + timedelta(days=1))}
+        )
+    reason = required_reason(reason, ENFORCE_REASON)
+    locked.enforced_on, locked.enforce_reason = today, reason
+    locked.enforced_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.save(update_fields=["enforced_on", "enforce_reason", "enforced_by"])
+    event_record(
+        actor=actor,
+        action="handover.enforced",
+        target=locked,
+        compound=locked.compound,
+        after={"incoming": locked.incoming_firm.name, "on": today.isoformat()},
+        data={"reason": reason},
+    )
+    _penalise(
+        locked,
+        reason=_t("Takeover of %(compound)s enforced by the bureau: %(reason)s")
+        % {"compound": locked.compound.name, "reason": reason},
+        today=today,
+    )
+    handover_release(handover=locked, on=today, actor=actor, reason="takeover enforced")
+    handover.enforced_on = locked.enforced_on
+    return locked
 
 
 def _penalise(locked: Handover, *, reason: str, today: date) -> None:

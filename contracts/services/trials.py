@@ -43,10 +43,10 @@ from .common import (
 from .engagements import (
     engagement_cancel,
     engagement_check_slot,
-    engagement_end,
     engagement_open,
     engagement_start,
 )
+from .succession import engagement_finish
 from .trial_terms import FIRM_UNAVAILABLE, offer_trial_problems, terms_snapshot
 
 START_IN_PAST = _("The start date cannot be in the past.")
@@ -334,7 +334,8 @@ def trial_end(*, trial: Trial, today: date, actor=None) -> Trial:
     before = _move(locked, TrialStatus.ENDED)
     if today <= locked.ends_on:
         raise ValidationError(NOT_OVER % {"date": day_text(locked.ends_on)})
-    engagement_end(engagement=locked.engagement, on=locked.ends_on, reason="trial ended")
+    # The trial firm keeps serving until it has handed over to another operator.
+    engagement_finish(engagement=locked.engagement, last_day=locked.ends_on, reason="trial ended")
     locked.save(update_fields=["status"])
     report = TrialReport.objects.create(trial=locked, created_on=today)
     trial_ended.send(sender=Trial, trial=locked, report=report)

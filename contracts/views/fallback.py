@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from market.models import Compound, District
@@ -20,20 +21,38 @@ from market.permissions import (
 
 from .. import selectors
 from ..fallback_forms import (
+    CompoundPickForm,
     DesignationEndForm,
     DesignationForm,
     ExtensionForm,
+    FallbackOrderForm,
     HandoverConfirmForm,
+    HandoverEnforceForm,
     HandoverRefuseForm,
+    WarningForm,
 )
-from ..models import FallbackCase, FallbackDesignation, Handover, HandoverItemKind
+from ..models import (
+    EngagementKind,
+    EngagementPhase,
+    FallbackCase,
+    FallbackCaseStatus,
+    FallbackDesignation,
+    Handover,
+    HandoverItemKind,
+    WrittenWarning,
+)
 from ..services.fallback import (
+    LOW_SCORE,
     designation_active,
     fallback_designate,
     fallback_designation_end,
     fallback_extend,
+    fallback_order,
+    fallback_order_quarter_scores,
+    written_warning_record,
 )
-from ..services.handover import handover_confirm, handover_refuse
+from ..services.handover import handover_confirm, handover_enforce, handover_refuse
+from ..services.succession import handover_holding
 from .common import post_action
 
 
@@ -44,7 +63,9 @@ def _district_for_bureau(request, code: str) -> District:
     return district
 
 
-def _district_page(request, district, *, designate_form=None, end_form=None, status=200):
+def _district_page(
+    request, district, *, designate_form=None, end_form=None, pick_form=None, status=200
+):
     today = timezone.localdate()
     cases = list(selectors.open_fallback_cases(district))
     for case in cases:
@@ -60,6 +81,10 @@ def _district_page(request, district, *, designate_form=None, end_form=None, sta
             "cases": cases,
             "overdue": selectors.handovers_past_deadline(district, today),
             "seeking": selectors.compounds_seeking_provider(district),
+            "pick_form": pick_form or CompoundPickForm(district=district, prefix="pick"),
+            "warnings": WrittenWarning.objects.filter(compound__street_office__district=district)
+            .select_related("compound", "firm")
+            .order_by("-issued_on", "-id")[:20],
             "today": today,
         },
         status=status,
@@ -68,7 +93,90 @@ def _district_page(request, district, *, designate_form=None, end_form=None, sta
 
 @login_required
 def district_fallback(request, code: str):
-    return _district_page(request, _district_for_bureau(request, code))
+    district = _district_for_bureau(request, code)
+    # The compound picker (GET) leads to the warning and order forms of that compound.
+    if "pick-compound" not in request.GET:
+        return _district_page(request, district)
+    pick = CompoundPickForm(request.GET, district=district, prefix="pick")
+    if pick.is_valid():
+        return redirect("fallback_compound", pk=pick.cleaned_data["compound"].pk)
+    return _district_page(request, district, pick_form=pick, status=400)
+
+
+# --- Written warnings and the bureau's fallback order (trigger 4) -----------------------
+
+
+def _compound_for_bureau(request, pk: int) -> Compound:
+    compound = get_object_or_404(Compound.objects.select_related("street_office__district"), pk=pk)
+    if not can_manage_fallback(request.user, compound.street_office.district):
+        raise PermissionDenied
+    return compound
+
+
+def _compound_page(request, compound, *, warning_form=None, order_form=None, status=200):
+    live = compound.engagements.filter(phase=EngagementPhase.LIVE).select_related("firm").first()
+    by_market = live is not None and live.kind != EngagementKind.FALLBACK
+    # The last two quarters are what the order rests on: the official sees why.
+    scores = (
+        fallback_order_quarter_scores(compound=compound, firm=live.firm)[-2:] if by_market else []
+    )
+    return render(
+        request,
+        "contracts/fallback/order.html",
+        {
+            "compound": compound,
+            "district": compound.street_office.district,
+            "live": live,
+            "by_market": by_market,
+            "scores": scores,
+            "scores_low": len(scores) == 2 and all(score < LOW_SCORE for score in scores),
+            "low_score": LOW_SCORE,
+            "warnings": compound.written_warnings.select_related("firm", "issued_by"),
+            "open_case": compound.fallback_cases.filter(status=FallbackCaseStatus.OPEN)
+            .select_related("operator")
+            .first(),
+            "warning_form": warning_form or WarningForm(),
+            "order_form": order_form or FallbackOrderForm(compound=compound),
+        },
+        status=status,
+    )
+
+
+@login_required
+def fallback_compound(request, pk: int):
+    return _compound_page(request, _compound_for_bureau(request, pk))
+
+
+@login_required
+@require_POST
+def written_warning_view(request, pk: int):
+    compound = _compound_for_bureau(request, pk)
+    return post_action(
+        request,
+        WarningForm(request.POST),
+        lambda data: written_warning_record(
+            actor=request.user, compound=compound, text=data["text"]
+        ),
+        done=redirect("fallback_compound", pk=compound.pk),
+        failed=lambda form: _compound_page(request, compound, warning_form=form, status=400),
+        message=_("The written warning is recorded and sent to the firm."),
+    )
+
+
+@login_required
+@require_POST
+def fallback_order_view(request, pk: int):
+    compound = _compound_for_bureau(request, pk)
+    return post_action(
+        request,
+        FallbackOrderForm(request.POST, compound=compound),
+        lambda data: fallback_order(
+            actor=request.user, compound=compound, warning=data["warning"], reason=data["reason"]
+        ),
+        done=redirect("fallback_compound", pk=compound.pk),
+        failed=lambda form: _compound_page(request, compound, order_form=form, status=400),
+        message=_("Fallback is ordered: the fallback operator serves the compound from today."),
+    )
 
 
 @login_required
@@ -131,7 +239,9 @@ def fallback_extend_view(request, pk: int):
     )
 
 
-def _handover_page(request, handover, *, confirm_form=None, refuse_form=None, status=200):
+def _handover_page(
+    request, handover, *, confirm_form=None, refuse_form=None, enforce_form=None, status=200
+):
     side = handover_side_of(request.user, handover)
     items = list(handover.items.prefetch_related("photos"))
     return render(
@@ -143,6 +253,11 @@ def _handover_page(request, handover, *, confirm_form=None, refuse_form=None, st
             "side": side,
             "confirm_form": confirm_form or HandoverConfirmForm(),
             "refuse_form": refuse_form or HandoverRefuseForm(),
+            "enforce_form": enforce_form or HandoverEnforceForm(),
+            "can_enforce": can_manage_fallback(
+                request.user, handover.compound.street_office.district
+            ),
+            "outgoing_serving": handover_holding(handover.outgoing_engagement) is not None,
             "facilities": HandoverItemKind.FACILITIES,
             "fees": HandoverItemKind.FEES,
         },
@@ -201,6 +316,23 @@ def handover_refuse_view(request, pk: int):
         lambda data: handover_refuse(actor=request.user, handover=handover, reason=data["reason"]),
         done=redirect("handover_detail", pk=handover.pk),
         failed=lambda form: _handover_page(request, handover, refuse_form=form, status=400),
+    )
+
+
+@login_required
+@require_POST
+def handover_enforce_view(request, pk: int):
+    """The bureau enforces the takeover after a refusal or a missed deadline."""
+    handover = _handover_for(request, pk)
+    if not can_manage_fallback(request.user, handover.compound.street_office.district):
+        raise PermissionDenied
+    return post_action(
+        request,
+        HandoverEnforceForm(request.POST),
+        lambda data: handover_enforce(actor=request.user, handover=handover, reason=data["reason"]),
+        done=redirect("handover_detail", pk=handover.pk),
+        failed=lambda form: _handover_page(request, handover, enforce_form=form, status=400),
+        message=_("The incoming operator serves the compound from today."),
     )
 
 

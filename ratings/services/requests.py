@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import Engagement, EngagementPhase
 from market.permissions import can_answer_for_firm, require
 from market.services.events import event_record
 
@@ -256,3 +257,70 @@ def request_escalate(*, request: ServiceRequest, now: datetime) -> bool:
 def overdue_requests(*, now: datetime):
     """Overdue and not yet escalated: what the daily rule escalates."""
     return selectors.overdue_requests(now=now).filter(escalated_at__isnull=True).order_by("pk")
+
+
+# Not yet resolved: what the new operator must answer. A resolved request waits for the
+# household's confirmation of the work of the firm that did it, so it stays.
+TRANSFERABLE_STATUSES = (RequestStatus.OPEN, RequestStatus.RESPONDED, RequestStatus.WORKING)
+NO_INCOMING_ENGAGEMENT = _(
+    "%(firm)s has no engagement at %(compound)s yet, so the open service requests cannot be "
+    "transferred to it."
+)
+
+
+@transaction.atomic
+def requests_transfer(*, compound, from_firm, to_engagement, actor=None) -> list[int]:
+    """Move the compound's open requests of ``from_firm`` to ``to_engagement``'s firm (the
+    new operator answers them; Civil Code art. 949, DOMAIN "Fallback and handover"). The SLA
+    deadline and escalation stay as they were: the household waited all along. One event per
+    moved request, so its page shows the move. Idempotent; returns the moved ids."""
+    to_firm = to_engagement.firm
+    if from_firm.pk == to_firm.pk:
+        return []
+    moving = list(
+        ServiceRequest.objects.select_for_update()
+        .filter(compound=compound, firm=from_firm, status__in=TRANSFERABLE_STATUSES)
+        .order_by("pk")
+    )
+    for request in moving:
+        before = {"firm": from_firm.name, "engagement": request.engagement_id}
+        request.engagement, request.firm = to_engagement, to_firm
+        request.save(update_fields=["engagement", "firm"])
+        event_record(
+            actor=actor,
+            action="service_request.transferred",
+            target=request,
+            compound=compound,
+            before=before,
+            after={"firm": to_firm.name, "engagement": to_engagement.pk},
+        )
+    if moving:
+        email_after_commit(
+            recipients=firm_emails(to_firm),
+            subject=_("Open service requests at %(compound)s are now yours")
+            % {"compound": compound.name},
+            body=_("Open requests transferred from %(firm)s: %(count)d. Their deadlines stand.")
+            % {"count": len(moving), "firm": from_firm.name},
+        )
+    return [request.pk for request in moving]
+
+
+def handover_incoming_engagement(handover):
+    """The incoming firm's engagement at the handover's compound: live, else lined up."""
+    engagement = (
+        Engagement.objects.filter(
+            compound_id=handover.compound_id,
+            firm_id=handover.incoming_firm_id,
+            phase__in=[EngagementPhase.LIVE, EngagementPhase.UPCOMING],
+        )
+        .select_related("firm")
+        .order_by("starts_on", "pk")
+        .first()
+    )
+    if engagement is None:
+        raise ValidationError(
+            NO_INCOMING_ENGAGEMENT
+            % {"firm": handover.incoming_firm.name, "compound": handover.compound.name},
+            code="no_incoming_engagement",
+        )
+    return engagement

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from contracts.models import Engagement, EngagementPhase
+from contracts.models import Engagement, EngagementPhase, FallbackCase, FallbackCaseStatus
 from market.models import Compound
 
 from ..models import AdjustmentStatus
@@ -26,14 +26,30 @@ def _board(request, pk: int) -> dict:
         .first()
     )
     resident_url = request.build_absolute_uri(reverse("resident_entry", args=[compound.pk]))
+    # While a fallback case is open a selection round is open (Beijing art. 77), and once
+    # its engagement is live the state operator serves, basic services only: residents see
+    # both. Until the outgoing firm has handed over, that firm still serves (Civil Code
+    # art. 949), so the board must not name the operator yet.
+    case = (
+        FallbackCase.objects.filter(compound=compound, status=FallbackCaseStatus.OPEN)
+        .select_related("operator")
+        .first()
+    )
+    serving_case = (
+        case if case is not None and case.engagement_id == getattr(engagement, "pk", None) else None
+    )
     return {
         "compound": compound,
         "engagement": engagement,
         "contract": getattr(engagement, "contract", None) if engagement else None,
         "grade": grade_of(engagement) if engagement else None,
-        "scope": [label for _item, label in scope_choices(scope_items_of(engagement))]
+        "scope": serving_case.services
+        if serving_case is not None
+        else [label for _item, label in scope_choices(scope_items_of(engagement))]
         if engagement
         else [],
+        "fallback_case": case,
+        "fallback_serving": serving_case is not None,
         "summary": public_summary(compound=compound),
         "evaluation": latest_evaluation(compound=compound),
         "adjustments": pending_fee_adjustments(compound=compound).filter(

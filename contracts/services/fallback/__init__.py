@@ -36,6 +36,7 @@ from .common import (
     WARNING_OTHER,
     WARNING_REQUIRED,
     WARNING_TEXT_REQUIRED,
+    WARNING_TOO_RECENT,
 )
 from .designation import (
     designation_active,
@@ -49,6 +50,7 @@ from .extension import (
 from .orders import (
     fallback_order,
     fallback_order_quarter_scores,
+    quarter_scores_provider_register,
     written_warning_record,
 )
 
@@ -71,6 +73,7 @@ __all__ = [
     "WARNING_OTHER",
     "WARNING_REQUIRED",
     "WARNING_TEXT_REQUIRED",
+    "WARNING_TOO_RECENT",
     "designation_active",
     "fallback_case_close",
     "fallback_cover_unserved",
@@ -80,5 +83,6 @@ __all__ = [
     "fallback_order",
     "fallback_order_quarter_scores",
     "fallback_take_over_firm",
+    "quarter_scores_provider_register",
     "written_warning_record",
 ]

@@ -37,7 +37,7 @@ from ..common import (
     lock_compound,
     status_move,
 )
-from ..engagements import engagement_end
+from ..engagements import engagement_end, engagement_start
 from ..handover import handover_open
 from .common import NO_OPERATOR, NOT_SERVED_BY_MARKET, SEEKING_DAYS
 from .designation import designation_active
@@ -54,9 +54,12 @@ def open_case(
     previous: Engagement | None = None,
     warning: WrittenWarning | None = None,
     actor=None,
+    after_handover: bool = False,
 ) -> FallbackCase:
     """Open the case and its live fallback engagement. ``compound`` must be locked and
-    have no live engagement."""
+    have no live engagement — unless ``after_handover``: then ``previous`` is still live,
+    handing over, and the fallback engagement waits (upcoming) until the handover
+    completes (``fallback_case_begin``)."""
     district = compound.street_office.district
     designation = designation_active(district)
     if designation is None:
@@ -75,7 +78,7 @@ def open_case(
                 compound=compound,
                 kind=EngagementKind.FALLBACK,
                 firm=designation.firm,
-                phase=EngagementPhase.LIVE,
+                phase=EngagementPhase.UPCOMING if after_handover else EngagementPhase.LIVE,
                 starts_on=starts_on,
                 ends_on=planned_end,
                 fee=designation.fee,
@@ -98,7 +101,7 @@ def open_case(
         raise ValidationError(
             _t("%(compound)s is already served.") % {"compound": compound.name}, code="served"
         ) from None
-    if compound.management_status != ManagementStatus.FALLBACK:
+    if not after_handover and compound.management_status != ManagementStatus.FALLBACK:
         compound_set_management_status(
             compound=compound,
             status=ManagementStatus.FALLBACK,
@@ -145,6 +148,31 @@ def open_case(
         url=absolute_url("compound_handovers", compound.pk),
     )
     return case
+
+
+def fallback_case_begin(*, case: FallbackCase, on: date, actor=None) -> FallbackCase:
+    """The fallback engagement that waited for the outgoing firm's handover starts on
+    ``on``; its 6-month term (Beijing art. 77) counts from then."""
+    locked = FallbackCase.objects.select_for_update().get(pk=case.pk)
+    planned_end = add_months(on, FALLBACK_MAX_MONTHS) - timedelta(days=1)
+    Engagement.objects.filter(pk=locked.engagement_id).update(starts_on=on, ends_on=planned_end)
+    locked.opened_on, locked.planned_end_on = on, planned_end
+    locked.save(update_fields=["opened_on", "planned_end_on"])
+    engagement_start(
+        engagement=Engagement.objects.get(pk=locked.engagement_id),
+        on=on,
+        actor=actor,
+        reason=f"fallback case {locked.pk}: handover complete",
+    )
+    event_record(
+        actor=actor,
+        action="fallback.started",
+        target=locked,
+        district=locked.district,
+        compound=locked.compound,
+        after={"from": on.isoformat(), "until": planned_end.isoformat()},
+    )
+    return locked
 
 
 def _last_ended(compound: Compound) -> Engagement | None:
@@ -226,10 +254,27 @@ def end_market_engagement(*, engagement: Engagement, last_day: date, reason: str
     engagement_end(engagement=engagement, on=last_day, reason=reason)
 
 
+def _cut_handover_short(engagement: Engagement, *, today: date, actor, status: str) -> bool:
+    """A sanctioned firm already handing over (its trial or contract has ended) stops
+    serving now: the operator waiting for the handover starts today."""
+    # Imported here: succession opens fallback cases through this module.
+    from ..succession import handover_holding, handover_release
+
+    holding = handover_holding(engagement)
+    if holding is None:
+        return False
+    # Handing over means its last planned day has passed; the change is never earlier.
+    on = max(today, engagement.ends_on + timedelta(days=1))
+    handover_release(handover=holding, on=on, actor=actor, reason=f"firm {status}")
+    return True
+
+
 @transaction.atomic
 def fallback_take_over_firm(*, firm: Firm, today: date, actor=None) -> list[FallbackCase]:
     """Trigger 3: a suspended, revoked or blacklisted firm's live sites all move to the
     fallback operator, in one transaction; the firm's last day is yesterday."""
+    from ...signals import operator_changed  # open requests move with the site (issue #6)
+
     locked_firm = Firm.objects.select_for_update().get(pk=firm.pk)
     if locked_firm.is_listable:
         return []
@@ -244,6 +289,14 @@ def fallback_take_over_firm(*, firm: Firm, today: date, actor=None) -> list[Fall
         engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
         if engagement.phase != EngagementPhase.LIVE:
             continue
+        if _cut_handover_short(engagement, today=today, actor=actor, status=locked_firm.status):
+            operator_changed.send(
+                sender=FallbackCase,
+                compound=compound,
+                from_engagement=engagement,
+                to_engagement=compound.engagements.filter(phase=EngagementPhase.LIVE).first(),
+            )
+            continue
         last_day = max(today - timedelta(days=1), engagement.starts_on)
         end_market_engagement(
             engagement=engagement, last_day=last_day, reason=f"firm {locked_firm.status}"
@@ -256,5 +309,11 @@ def fallback_take_over_firm(*, firm: Firm, today: date, actor=None) -> list[Fall
                 previous=engagement,
                 actor=actor,
             )
+        )
+        operator_changed.send(
+            sender=FallbackCase,
+            compound=compound,
+            from_engagement=engagement,
+            to_engagement=cases[-1].engagement,
         )
     return cases

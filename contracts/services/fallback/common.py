@@ -24,6 +24,11 @@ NOT_SERVED_BY_MARKET = _("%(compound)s is not served by a firm on a trial or con
 WARNING_REQUIRED = _(
     "Record a written warning to %(firm)s first; fallback can be ordered only after one."
 )
+# The firm must have had the warning before the order (DOMAIN "Fallback": "after a written
+# warning"): a warning and an order on the same day give it no chance to answer.
+WARNING_TOO_RECENT = _(
+    "The written warning was given on %(date)s; fallback can be ordered from the next day."
+)
 WARNING_OTHER = _("This warning was not given to the firm serving the compound.")
 WARNING_TEXT_REQUIRED = _("Write the warning.")
 SCORES_NOT_LOW = _(

@@ -1,5 +1,6 @@
 """The bureau's fallback order after two low quarters and a written warning (trigger 4)."""
 
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from ...models import (
     WrittenWarning,
 )
 from ..common import (
+    day_text,
     email_after_commit,
     firm_emails,
     lock_compound,
@@ -36,15 +38,30 @@ from .common import (
     WARNING_OTHER,
     WARNING_REQUIRED,
     WARNING_TEXT_REQUIRED,
+    WARNING_TOO_RECENT,
 )
 
 # --- Bureau order (trigger 4) ---------------------------------------------------------
 
 
+# Who supplies the quarterly scores: the ratings app registers its reader from
+# ``RatingsConfig.ready`` (imports go one way: contracts never imports ratings).
+_quarter_scores_provider: Callable[..., Iterable[Decimal]] | None = None
+
+
+def quarter_scores_provider_register(provider: Callable[..., Iterable[Decimal]]) -> None:
+    """``provider(compound=, firm=)`` returns the firm's quarterly scores there, oldest
+    first. Registering again replaces it (one source of scores)."""
+    global _quarter_scores_provider
+    _quarter_scores_provider = provider
+
+
 def fallback_order_quarter_scores(*, compound: Compound, firm: Firm) -> list[Decimal]:
-    """The firm's quarterly evaluation scores at ``compound``, oldest first. The ratings
-    app (issue #5) supplies them; until then there are none, so no order can be made."""
-    return []
+    """The firm's quarterly evaluation scores at ``compound``, oldest first; none while no
+    provider is registered, so no order can be made."""
+    if _quarter_scores_provider is None:
+        return []
+    return [Decimal(score) for score in _quarter_scores_provider(compound=compound, firm=firm)]
 
 
 @transaction.atomic
@@ -106,10 +123,12 @@ def fallback_order(
     live = locked.engagements.filter(phase=EngagementPhase.LIVE).select_related("firm").first()
     if live is None or live.kind == EngagementKind.FALLBACK:
         raise ValidationError(NOT_SERVED_BY_MARKET % {"compound": locked.name})
-    if warning is None or warning.issued_on >= today:
+    if warning is None:
         raise ValidationError(WARNING_REQUIRED % {"firm": live.firm.name})
     if warning.firm_id != live.firm_id or warning.compound_id != locked.pk:
         raise ValidationError(WARNING_OTHER)
+    if warning.issued_on >= today:
+        raise ValidationError(WARNING_TOO_RECENT % {"date": day_text(warning.issued_on)})
     scores = fallback_order_quarter_scores(compound=locked, firm=live.firm)
     if len(scores) < 2:
         raise ValidationError(SCORES_MISSING)

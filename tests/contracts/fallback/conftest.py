@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from contracts.daily import daily_run
-from contracts.models import Handover
+from contracts.models import Handover, HandoverItemKind
 from contracts.services.fallback import fallback_designate
+from contracts.services.handover import handover_confirm
 from market.models import Compound
 from tests.factories import FirmFactory, FirmMemberFactory
 
@@ -48,6 +49,18 @@ def png_upload(name="facilities.png") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (32, 24), "green").save(buffer, "PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def confirm_everything(handover, outgoing, incoming, *, today):
+    """Both firms confirm every item of the checklist on ``today``."""
+    for kind in HandoverItemKind.values:
+        extra = {}
+        if kind == HandoverItemKind.FACILITIES:
+            extra["photos"] = [png_upload()]
+        if kind == HandoverItemKind.FEES:
+            extra["refund_amount"] = "1234.50"
+        handover_confirm(actor=outgoing, handover=handover, kind=kind, today=today, **extra)
+        handover_confirm(actor=incoming, handover=handover, kind=kind, today=today)
 
 
 @pytest.fixture

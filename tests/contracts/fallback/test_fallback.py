@@ -43,7 +43,7 @@ from market.services.firms import firm_suspend
 from tests.factories import CompoundFactory, FirmFactory
 
 from ..conftest import TODAY, request_trial
-from .conftest import FALLBACK_FEE
+from .conftest import FALLBACK_FEE, confirm_everything
 
 
 def _cases(compound):
@@ -174,8 +174,8 @@ def test_without_a_designated_operator_the_compound_is_reported_not_failed(compo
 # --- Trigger 2: a trial or contract ends with no successor --------------------------
 
 
-def test_a_lapsed_trial_without_successor_goes_to_fallback_the_next_day(
-    designation, backdated, active_trial, operator
+def test_a_lapsed_trial_without_successor_goes_to_fallback_after_the_handover(
+    designation, backdated, active_trial, operator, outgoing_admin, operator_admin
 ):
     day_after = active_trial.ends_on + timedelta(days=1)
     daily_run(today=day_after)
@@ -187,12 +187,35 @@ def test_a_lapsed_trial_without_successor_goes_to_fallback_the_next_day(
     assert case.previous_engagement == active_trial.engagement
     handover = Handover.objects.get(outgoing_engagement=active_trial.engagement)
     assert handover.incoming_firm == operator and handover.due_on == day_after + timedelta(30)
-    daily_run(today=day_after + timedelta(days=1))
+    # DOMAIN "handover": until it is complete the trial firm stays responsible and keeps
+    # serving; the fallback operator's service has not started.
+    for day in range(1, 4):
+        daily_run(today=day_after + timedelta(days=day))
     assert len(_cases(backdated)) == 1
-    assert responsible_engagement(compound=backdated, on=active_trial.ends_on).firm == (
+    for day in (active_trial.ends_on, day_after, day_after + timedelta(days=3)):
+        assert responsible_engagement(compound=backdated, on=day).firm == active_trial.firm
+    case.engagement.refresh_from_db()
+    assert case.engagement.phase == EngagementPhase.UPCOMING
+    backdated.refresh_from_db()
+    assert backdated.management_status == ManagementStatus.TRIAL
+
+    completed_on = day_after + timedelta(days=4)
+    confirm_everything(handover, outgoing_admin, operator_admin, today=completed_on)
+    active_trial.engagement.refresh_from_db()
+    assert active_trial.engagement.phase == EngagementPhase.ENDED
+    assert active_trial.engagement.ended_on == completed_on - timedelta(days=1)
+    assert responsible_engagement(compound=backdated, on=completed_on - timedelta(days=1)).firm == (
         active_trial.firm
     )
-    assert responsible_engagement(compound=backdated, on=day_after).firm == operator
+    assert responsible_engagement(compound=backdated, on=completed_on).firm == operator
+    case.refresh_from_db()
+    # The 6-month term counts from the first day the fallback operator serves.
+    assert case.opened_on == completed_on
+    assert case.planned_end_on == add_months(completed_on, 6) - timedelta(days=1)
+    backdated.refresh_from_db()
+    assert backdated.management_status == ManagementStatus.FALLBACK
+    daily_run(today=completed_on + timedelta(days=1))
+    assert len(_cases(backdated)) == 1
 
 
 def test_the_engagement_ended_signal_opens_the_case_at_once(
@@ -205,7 +228,7 @@ def test_the_engagement_ended_signal_opens_the_case_at_once(
 
 
 def test_a_successor_starting_the_next_day_means_no_fallback(
-    designation, backdated, active_trial, committee_member, other_firm_offer
+    designation, backdated, active_trial, committee_member, other_firm_offer, outgoing_admin
 ):
     day_after = active_trial.ends_on + timedelta(days=1)
     successor = request_trial(
@@ -214,12 +237,50 @@ def test_a_successor_starting_the_next_day_means_no_fallback(
     admin = other_firm_offer.firm.members.get().user
     trial_accept(actor=admin, trial=successor, today=TODAY + timedelta(days=10))
     daily_run(today=day_after)
-    successor.refresh_from_db()
-    assert successor.status == TrialStatus.ACTIVE
     assert _cases(backdated) == []
-    # The change of firm still gets its handover.
+    # The change of firm gets its handover, and the new firm starts when it completes.
     handover = Handover.objects.get(outgoing_engagement=active_trial.engagement)
     assert handover.incoming_firm == other_firm_offer.firm
+    successor.refresh_from_db()
+    assert successor.status == TrialStatus.ACCEPTED
+    assert responsible_engagement(compound=backdated, on=day_after).firm == active_trial.firm
+    confirm_everything(handover, outgoing_admin, admin, today=day_after)
+    successor.refresh_from_db()
+    assert successor.status == TrialStatus.ACTIVE
+    assert responsible_engagement(compound=backdated, on=day_after).firm == successor.firm
+    assert responsible_engagement(compound=backdated, on=active_trial.ends_on).firm == (
+        active_trial.firm
+    )
+    daily_run(today=day_after + timedelta(days=1))
+    assert _cases(backdated) == []
+
+
+def test_a_late_handover_delays_the_successor_and_never_leaves_a_day_unserved(
+    designation, backdated, active_trial, committee_member, other_firm_offer, outgoing_admin
+):
+    day_after = active_trial.ends_on + timedelta(days=1)
+    successor = request_trial(
+        committee_member, backdated, other_firm_offer, starts_on=day_after, today=TODAY
+    )
+    admin = other_firm_offer.firm.members.get().user
+    trial_accept(actor=admin, trial=successor, today=TODAY + timedelta(days=10))
+    for day in range(6):
+        result = daily_run(today=day_after + timedelta(days=day))
+        assert "failed" not in result["contracts.start_trials"]
+    successor.refresh_from_db()
+    assert successor.status == TrialStatus.ACCEPTED
+    handover = Handover.objects.get(outgoing_engagement=active_trial.engagement)
+    completed_on = day_after + timedelta(days=6)
+    confirm_everything(handover, outgoing_admin, admin, today=completed_on)
+    successor.refresh_from_db()
+    successor.engagement.refresh_from_db()
+    assert successor.status == TrialStatus.ACTIVE
+    # The new firm's service (and its invoices) start the day it took over.
+    assert successor.engagement.starts_on == completed_on
+    for offset in range(-8, 3):
+        day = completed_on + timedelta(days=offset)
+        expected = active_trial.firm if day < completed_on else successor.firm
+        assert responsible_engagement(compound=backdated, on=day).firm == expected
 
 
 # --- Trigger 3: the firm is suspended, revoked or blacklisted ------------------------

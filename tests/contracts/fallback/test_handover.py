@@ -18,18 +18,8 @@ from contracts.services.handover import (
 from contracts.signals import handover_requests_transfer
 from market.models import CreditEntry, Event
 
+from .conftest import confirm_everything as _confirm_everything
 from .conftest import png_upload
-
-
-def _confirm_everything(handover, outgoing, incoming, *, today):
-    for kind in HandoverItemKind.values:
-        extra = {}
-        if kind == HandoverItemKind.FACILITIES:
-            extra["photos"] = [png_upload()]
-        if kind == HandoverItemKind.FEES:
-            extra["refund_amount"] = "1234.50"
-        handover_confirm(actor=outgoing, handover=handover, kind=kind, today=today, **extra)
-        handover_confirm(actor=incoming, handover=handover, kind=kind, today=today)
 
 
 def test_the_handover_completes_when_both_sides_confirm_every_item(
