@@ -330,6 +330,12 @@ def can_oversee_compound(user, compound: Compound) -> bool:
     )
 
 
+def can_set_request_deadlines(user, district: District) -> bool:
+    """View and change the district's response deadlines for service requests (SLA,
+    DOMAIN "Service requests": urgent 2 h, normal 24 h by default): its bureau."""
+    return user.is_superuser or district.pk in roles_of(user).bureau_district_ids
+
+
 def can_decide_fee_adjustment(user, compound: Compound) -> bool:
     """Approve or reject a fee change after an evaluation: the bureau of the district."""
     if user.is_superuser:

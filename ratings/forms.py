@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from market.uploads import validate_upload
 
 from .models import CheckResult, RequestCategory, Urgency
+from .models.settings import MAX_RESPONSE_HOURS
+from .services.deadlines import NOT_WHOLE_HOURS
+from .services.inspections import MAX_PHOTOS, TOO_MANY_PHOTOS
 
 validate_photo = partial(validate_upload, allowed=("image",))
 SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
@@ -91,6 +94,41 @@ class DecisionForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.ImageField):
+    """Several photos in one file input, each checked like every upload
+    (``market.uploads.validate_upload``); cleans to a list, empty when none."""
+
+    def __init__(self, *args, max_files: int, **kwargs):
+        self.max_files = max_files
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        kwargs.setdefault("validators", [validate_photo])
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            super().clean(None, initial)  # "required" when it is
+            return []
+        if len(files) > self.max_files:
+            raise forms.ValidationError(
+                TOO_MANY_PHOTOS, code="too_many", params={"max": self.max_files}
+            )
+        cleaned, errors = [], []
+        for file in files:
+            try:
+                cleaned.append(super().clean(file, initial))
+            except forms.ValidationError as error:
+                name = getattr(file, "name", "")
+                errors.extend(f"{name}: {message}" for message in error.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
 class InspectionForm(forms.Form):
     note = forms.CharField(
         label=_("Overall note"),
@@ -98,12 +136,17 @@ class InspectionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    photo = forms.ImageField(
-        label=_("Photo (optional)"), required=False, validators=[validate_photo]
+    photos = MultiplePhotoField(
+        label=_("Photos (optional)"),
+        required=False,
+        max_files=MAX_PHOTOS,
     )
 
     def __init__(self, *args, standard=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["photos"].help_text = _("Up to %(max)d photos: PNG, JPEG or WebP.") % {
+            "max": MAX_PHOTOS
+        }
         self.lines = list(standard)
         lines = {}
         for index, line in enumerate(self.lines):
@@ -123,3 +166,18 @@ class InspectionForm(forms.Form):
 
     def notes(self) -> list[str]:
         return [self.cleaned_data.get(f"note_{i}", "") for i in range(len(self.lines))]
+
+
+class RequestDeadlinesForm(forms.Form):
+    """The district's SLA; the ranges are checked by ``request_deadlines_set``."""
+
+    urgent_response_hours = forms.IntegerField(
+        label=_("Urgent requests: respond within (hours)"),
+        error_messages={"invalid": NOT_WHOLE_HOURS},
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_RESPONSE_HOURS, "step": 1}),
+    )
+    normal_response_hours = forms.IntegerField(
+        label=_("Normal requests: respond within (hours)"),
+        error_messages={"invalid": NOT_WHOLE_HOURS},
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_RESPONSE_HOURS, "step": 1}),
+    )

@@ -43,6 +43,11 @@ urlpatterns = [
     path("district/<str:code>/escalations/", bureau.escalations, name="escalations"),
     path("district/<str:code>/fee-adjustments/", bureau.fee_adjustments, name="fee_adjustments"),
     path(
+        "district/<str:code>/request-deadlines/",
+        bureau.request_deadlines,
+        name="request_deadlines",
+    ),
+    path(
         "district/fee-adjustments/<int:pk>/decide/",
         bureau.fee_adjustment_decide_view,
         name="fee_adjustment_decide",

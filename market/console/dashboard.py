@@ -10,7 +10,7 @@ from . import registry, selectors
 
 def console_context(request, district) -> dict:
     dashboard = selectors.district_dashboard(
-        district=district, today=timezone.localdate(), user=request.user
+        district=district, today=timezone.localdate(), user=request.user, query=request.GET
     )
     console = can_use_console(request.user, district)
     approvals_waiting = None

@@ -18,7 +18,7 @@ Three registries:
   returns ``(header, rows)``;
 * **dashboard panels** — small tables on the district dashboard (e.g. trials ending in the
   next 30 days, contracts to renew) — ``function(district=, today=, user=)`` returns a
-  ``Panel`` or ``None``.
+  ``Panel`` or ``None`` (``wants_query=True``: also ``query=``, for a sortable panel).
 
 Every function receives the district and must return that district's data only.
 """
@@ -68,6 +68,18 @@ class Panel:
     footer: list = field(default_factory=list)
     chart: dict | None = None
     name: str = ""
+    # A line under the title, e.g. the period the figures cover.
+    help_text: str = ""
+    # Server-side sorting without JavaScript: per column, ``(url, aria_sort)`` — the link
+    # the column's header opens and "ascending" / "descending" on the sorted column, ""
+    # on the others; empty for a panel that does not sort.
+    sort_links: list = field(default_factory=list)
+
+    @property
+    def headers(self) -> list[tuple]:
+        """``(label, url, aria_sort)`` per column, for the table's header row."""
+        links = self.sort_links or [("", "")] * len(self.columns)
+        return [(label, url, sort) for label, (url, sort) in zip(self.columns, links, strict=True)]
 
     @property
     def chart_id(self) -> str:
@@ -81,6 +93,8 @@ class DashboardPanel:
     name: str
     order: int
     function: Callable[..., Panel | None]
+    # Called with ``query=`` (the page's GET parameters, e.g. ``?sort=``) as well.
+    wants_query: bool = False
 
 
 _INBOX: dict[str, InboxSource] = {}
@@ -119,11 +133,13 @@ def export(name: str, *, label, order: int = 100):
     return register
 
 
-def dashboard_panel(name: str, *, order: int = 100):
-    """Register ``function(*, district, today, user) -> Panel | None``."""
+def dashboard_panel(name: str, *, order: int = 100, wants_query: bool = False):
+    """Register ``function(*, district, today, user) -> Panel | None``; with
+    ``wants_query=True`` it also receives ``query``, the dashboard's GET parameters (only
+    ever to read, e.g. a whitelisted ``?sort=``)."""
 
     def register(function):
-        _register(_PANELS, name, DashboardPanel(name, order, function))
+        _register(_PANELS, name, DashboardPanel(name, order, function, wants_query))
         return function
 
     return register

@@ -162,14 +162,15 @@ def seeking_compounds(*, district: District, today: date, limit: int = 20):
     return rows
 
 
-def district_dashboard(*, district: District, today: date, user) -> Dashboard:
+def district_dashboard(*, district: District, today: date, user, query=None) -> Dashboard:
     coverage, history = coverage_history(district=district, today=today)
     statuses = [
         (value, str(label), getattr(coverage, value)) for value, label in ManagementStatus.choices
     ]
     panels = []
     for entry in registry.dashboard_panels():
-        panel = entry.function(district=district, today=today, user=user)
+        extra = {"query": query if query is not None else {}} if entry.wants_query else {}
+        panel = entry.function(district=district, today=today, user=user, **extra)
         if panel is not None:
             panel.name = panel.name or entry.name
             panels.append(panel)

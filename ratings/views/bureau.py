@@ -1,5 +1,5 @@
 """The street office's and bureau's pages (under /district/: TOTP): escalated requests
-(吹哨报到) and fee changes awaiting a decision."""
+(吹哨报到), fee changes awaiting a decision and the district's response deadlines (SLA)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,11 +9,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from market.models import District
-from market.permissions import can_decide_fee_adjustment, can_view_district, roles_of
+from market.permissions import (
+    can_decide_fee_adjustment,
+    can_set_request_deadlines,
+    can_view_district,
+    require,
+    roles_of,
+)
 
 from .. import selectors
-from ..forms import DecisionForm
-from ..models import AdjustmentStatus, FeeAdjustment
+from ..forms import DecisionForm, RequestDeadlinesForm
+from ..models import DEFAULT_NORMAL_HOURS, DEFAULT_URGENT_HOURS, AdjustmentStatus, FeeAdjustment
+from ..services.deadlines import request_deadlines_of, request_deadlines_set
 from ..services.evaluations import fee_adjustment_decide
 from .common import run_service
 
@@ -90,3 +97,41 @@ def fee_adjustment_decide_view(request, pk: int):
         messages.success(request, _("Decision recorded."))
         return redirect("fee_adjustments", code=district.code)
     return _adjustments_page(request, district, status=400, form=form, failed=adjustment.pk)
+
+
+@login_required
+def request_deadlines(request, code: str):
+    """View and change the district's response deadlines (SLA); the bureau only."""
+    district = get_object_or_404(District, code=code)
+    require(can_set_request_deadlines(request.user, district))
+    urgent, normal = request_deadlines_of(district)
+    form = RequestDeadlinesForm(
+        request.POST or None,
+        initial={"urgent_response_hours": urgent, "normal_response_hours": normal},
+    )
+    if request.method == "POST":
+        if form.is_valid() and run_service(
+            form,
+            lambda: request_deadlines_set(
+                actor=request.user,
+                district=district,
+                urgent_hours=form.cleaned_data["urgent_response_hours"],
+                normal_hours=form.cleaned_data["normal_response_hours"],
+            ),
+        ):
+            messages.success(request, _("Response deadlines saved for new requests."))
+            return redirect("request_deadlines", code=district.code)
+    return render(
+        request,
+        "ratings/request_deadlines.html",
+        {
+            "district": district,
+            "form": form,
+            "urgent": urgent,
+            "normal": normal,
+            "default_urgent": DEFAULT_URGENT_HOURS,
+            "default_normal": DEFAULT_NORMAL_HOURS,
+            "changes": selectors.request_deadline_changes(district=district),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

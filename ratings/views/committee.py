@@ -160,12 +160,12 @@ def inspection_new(request, pk: int):
                 results=form.results(),
                 notes=form.notes(),
                 note=form.cleaned_data["note"],
-                photos=[p for p in [form.cleaned_data.get("photo")] if p],
+                photos=form.cleaned_data["photos"],
             ),
         ):
             messages.success(request, _("Inspection recorded."))
             return redirect("inspection_new", pk=compound.pk)
-    inspections = Inspection.objects.filter(compound=compound)[:12]
+    inspections = Inspection.objects.filter(compound=compound).prefetch_related("photos")[:12]
     return render(
         request,
         "ratings/inspection_form.html",
