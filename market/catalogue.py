@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import District, Firm, Offer, OfferStatus, ScopeItem, StreetOffice
 from .models.offers import LISTED
+from .page_urls import url_of_path
 from .search import filter_by_search
 
 COMPARE_MIN = 2
@@ -175,15 +176,10 @@ CARD_FIELDS = (
 def catalogue_offers(*, filters: CatalogueFilters) -> QuerySet[Offer]:
     """The listed offers that pass the filters, in the order asked, with what a card
     shows of the offer (``catalogue_page`` adds the firm and the places it serves)."""
-    offers = (
-        listed_offers()
-        # The offer table alone: catalogue_page loads the firms of one page apart (a
-        # join here cost PostgreSQL more to plan than the rest of the query).
-        .select_related(None)
-        .prefetch_related(None)
-        # What a card shows (market.templatetags.catalogue_tags.OfferCard), and no more.
-        .only(*CARD_FIELDS)
-    )
+    # The offer table alone (catalogue_page loads the firms of one page apart: a join
+    # here cost PostgreSQL more to plan than the rest of the query), and of it what a
+    # card shows (market.templatetags.catalogue_tags.OfferCard), and no more.
+    offers = Offer.objects.filter(LISTED).only(*CARD_FIELDS)
     if filters.district is not None:
         district_rows = Offer.districts.through.objects.filter(
             offer_id=OuterRef("pk"), district_id=filters.district.pk
@@ -242,9 +238,10 @@ DEEP_PAGE_OFFSET = 100
 
 def catalogue_page(*, filters: CatalogueFilters, number, per_page: int, count_limit: int) -> Page:
     """One page of the catalogue (CataloguePaginator: ``number`` as asked, out of range
-    meaning the last page). Each offer comes with its firm (and the firm's page) and
-    ``district_names`` and ``street_office_names``, the places it serves in the
-    catalogue's order: one query each for the whole page."""
+    meaning the last page). Each offer comes with its firm's ``firm_name``,
+    ``firm_grade`` and ``firm_url`` and ``district_names`` and ``street_office_names``,
+    the places it serves in the catalogue's order: one query for the whole page
+    (``_attach_firms_and_places``)."""
     offers = catalogue_offers(filters=filters)
     page = CataloguePaginator(offers, per_page, count_limit=count_limit).get_page(number)
     first = (page.number - 1) * per_page
@@ -255,25 +252,16 @@ def catalogue_page(*, filters: CatalogueFilters, number, per_page: int, count_li
         offers = offers.filter(pk__in=offers.values("pk")[first:last])
         first, last = 0, last - first
     page.object_list = list(offers[first:last])
-    _attach_firms(page.object_list)
-    _attach_place_names(page.object_list)
+    _attach_firms_and_places(page.object_list)
     return page
 
 
-def _attach_firms(offers: list[Offer]) -> None:
-    firms = Firm.objects.filter(pk__in={offer.firm_id for offer in offers})
-    # firm__page is cms.FirmPage's reverse one-to-one (a relation name, not an import):
-    # the cards link to the firm's profile without a query per card.
-    firms = firms.select_related("page").only("name", "credit_grade", "page__url_path")
-    by_id = {firm.pk: firm for firm in firms}
-    for offer in offers:
-        offer.firm = by_id[offer.firm_id]
-
-
 @cache
-def _served_places_sql() -> str:
-    """The districts (0) and street offices (1) that offers serve, as (offer id, place
-    id, kind). Written out, as compiling it with the ORM cost more than running it."""
+def _page_extras_sql() -> str:
+    """For a page of offers: the districts (kind 0) and street offices (1) they serve,
+    as (offer id, place id, kind), and their firms (2), as (firm id, NULL, 2, name,
+    credit grade, url_path of its profile page or NULL). One statement, written out:
+    compiling it with the ORM cost more than running it (docs/performance.md)."""
     quote = connection.ops.quote_name
     parts = []
     for kind, (relation, place) in enumerate(
@@ -282,22 +270,59 @@ def _served_places_sql() -> str:
         through = relation.through._meta
         parts.append(
             f"SELECT {quote(through.get_field('offer').column)}, "
-            f"{quote(through.get_field(place).column)}, {kind} "
+            f"{quote(through.get_field(place).column)}, {kind}, NULL, NULL, NULL "
             f"FROM {quote(through.db_table)} "
             f"WHERE {quote(through.get_field('offer').column)} IN ({{ids}})"
         )
+    # Firm.page is cms.FirmPage's reverse one-to-one: its model by the relation, as
+    # market imports nothing from cms; url_path is on its parent, Wagtail's Page.
+    firm = Firm._meta
+    firm_page = firm.get_field("page").related_model._meta
+    url_path = firm_page.get_field("url_path")
+    page = url_path.model._meta
+    firm_pk = f"f.{quote(firm.pk.column)}"
+    parts.append(
+        f"SELECT {firm_pk}, NULL, 2, f.{quote(firm.get_field('name').column)}, "
+        f"f.{quote(firm.get_field('credit_grade').column)}, p.{quote(url_path.column)} "
+        f"FROM {quote(firm.db_table)} f "
+        f"LEFT JOIN {quote(firm_page.db_table)} fp "
+        f"ON fp.{quote(firm_page.get_field('firm').column)} = {firm_pk} "
+        f"LEFT JOIN {quote(page.db_table)} p "
+        f"ON p.{quote(page.pk.column)} = fp.{quote(firm_page.pk.column)} "
+        f"WHERE {firm_pk} IN ({{firm_ids}})"
+    )
     return " UNION ALL ".join(parts)
 
 
-def _attach_place_names(offers: list[Offer]) -> None:
+def _attach_firms_and_places(offers: list[Offer]) -> None:
+    """Each offer's ``firm_name``, ``firm_grade`` and ``firm_url`` (its profile page, or
+    ""), and ``district_names`` and ``street_office_names``, from one query of plain
+    values: loading the firms and their Wagtail pages as models, and reversing each
+    page's URL, cost a fifth of the page (docs/performance.md)."""
     if not offers:
         return
     ids = [offer.pk for offer in offers]
+    firm_ids = list({offer.firm_id for offer in offers})
     served: dict[int, tuple[list[int], list[int]]] = {pk: ([], []) for pk in ids}
+    firms = {}
+    sql = _page_extras_sql().format(
+        ids=", ".join(["%s"] * len(ids)), firm_ids=", ".join(["%s"] * len(firm_ids))
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_served_places_sql().format(ids=", ".join(["%s"] * len(ids))), ids + ids)
-        for offer_id, place_id, is_street_office in cursor.fetchall():
-            served[offer_id][is_street_office].append(place_id)
+        cursor.execute(sql, ids + ids + firm_ids)
+        for pk, place_id, kind, name, grade, url_path in cursor.fetchall():
+            if kind == 2:
+                firms[pk] = (name, grade, url_of_path(url_path) if url_path else "")
+            else:
+                served[pk][kind].append(place_id)
+    for offer in offers:
+        offer.firm_name, offer.firm_grade, offer.firm_url = firms[offer.firm_id]
+    _name_places(offers, served)
+
+
+def _name_places(offers: list[Offer], served: dict[int, tuple[list[int], list[int]]]) -> None:
+    """Each offer's ``district_names`` and ``street_office_names``, from the ids of the
+    places it serves, in the catalogue's order."""
     known = places()
     wanted = {pk for district_ids, _ in served.values() for pk in district_ids}
     wanted_streets = {pk for _, street_ids in served.values() for pk in street_ids}

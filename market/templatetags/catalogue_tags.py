@@ -11,14 +11,12 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django import template
-from django.core.exceptions import ObjectDoesNotExist
 from django.template.loader import get_template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, override
 
 from ..models import Offer, ScopeItem
-from ..page_urls import page_url
 
 register = template.Library()
 
@@ -49,12 +47,8 @@ class OfferCard(NamedTuple):
 
 def offer_card_of(offer: Offer) -> OfferCard:
     """The card's values; the offer comes from ``market.catalogue.catalogue_page``
-    (firm, firm page and the names of the places it serves already loaded)."""
-    firm = offer.firm
-    try:
-        firm_page = firm.page  # cms.FirmPage, by its relation name
-    except ObjectDoesNotExist:
-        firm_page = None
+    (its firm's name, grade and page URL and the names of the places it serves already
+    attached)."""
     return OfferCard(
         language=get_language(),
         pk=offer.pk,
@@ -68,9 +62,9 @@ def offer_card_of(offer: Offer) -> OfferCard:
         trial_months=offer.trial_months,
         # None for a free trial (or none), as the card says "free of charge" then.
         trial_fee=str(offer.trial_fee) if offer.trial_fee else None,
-        firm_name=firm.name,
-        firm_credit_grade=firm.credit_grade,
-        firm_url=page_url(firm_page) if firm_page else "",
+        firm_name=offer.firm_name,
+        firm_credit_grade=offer.firm_grade,
+        firm_url=offer.firm_url,
         districts=tuple(offer.district_names),
         street_offices=tuple(offer.street_office_names),
     )
@@ -170,3 +164,69 @@ def checkbox_options(name, choices, checked) -> SafeString:
     ``select_options``."""
     html = _rendered(choices, _checkboxes, name)
     return mark_safe(_mark(html, f'name="{name}" value="', checked, "checked"))
+
+
+# The filter form (templates/market/includes/catalogue_filters.html) of a page whose
+# filters are valid: rendered once per process, language and set of lists with nothing
+# chosen, then marked with what was chosen. Rendering it took a third of the page's
+# time (docs/performance.md). A page with errors renders the include itself.
+_BLANK_CHOSEN = {
+    "q": "",
+    "district": "",
+    "street": "",
+    "grade": "",
+    "scope": [],
+    "fee_min": "",
+    "fee_max": "",
+    "credit": [],
+    "trial": False,
+    "sort": "",
+}
+_LISTS = ("places", "grade_choices", "scope_choices", "credit_choices", "sort_choices")
+_blank_forms: dict[str, tuple[tuple, str]] = {}
+
+
+def _blank_filter_form(context) -> str:
+    lists = tuple(context[name] for name in _LISTS)
+    language = get_language()
+    kept = _blank_forms.get(language)
+    if kept is not None and all(a is b for a, b in zip(kept[0], lists, strict=True)):
+        return kept[1]
+    with context.push(chosen=_BLANK_CHOSEN):
+        html = get_template("market/includes/catalogue_filters.html").template.render(context)
+    _blank_forms[language] = (lists, html)
+    return html
+
+
+def _mark_select(html: str, name: str, value: str) -> str:
+    """Select ``value`` among the options of the select ``name`` only (an option of
+    another select may have the same value)."""
+    start = html.index(f'<select name="{name}"')
+    end = html.index("</select>", start)
+    marked = _mark(html[start:end], '<option value="', [value] if value else [], "selected")
+    return html[:start] + marked + html[end:]
+
+
+def _mark_input(html: str, name: str, value: str) -> str:
+    if not value:
+        return html
+    return html.replace(
+        f'id="id_{name}">', f'id="id_{name}" value="{conditional_escape(value)}">', 1
+    )
+
+
+@register.simple_tag(takes_context=True)
+def catalogue_filters(context, chosen) -> SafeString:
+    """The filter form with ``chosen`` (``CatalogueFilterForm.chosen()``) shown, for a
+    form without errors: the same markup as the include renders with them."""
+    html = _blank_filter_form(context)
+    html = _mark_input(html, "q", chosen["q"])
+    for name in ("district", "street", "grade", "sort"):
+        html = _mark_select(html, name, chosen[name])
+    html = _mark(html, 'name="scope" value="', chosen["scope"], "checked")
+    html = _mark_input(html, "fee_min", chosen["fee_min"])
+    html = _mark_input(html, "fee_max", chosen["fee_max"])
+    html = _mark(html, 'name="credit" value="', chosen["credit"], "checked")
+    if chosen["trial"]:
+        html = html.replace('id="id_trial">', 'id="id_trial" checked>', 1)
+    return mark_safe(html)

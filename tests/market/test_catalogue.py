@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -741,6 +742,40 @@ def test_the_sidebar_shows_what_was_chosen(client, catalogue, district, street_o
     assert 'value="AA" id="id_credit_1" checked' in text
     assert 'id="id_trial" checked' in text
     assert '<option value="-fee" selected>' in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"sort": "fee"},
+        {"q": '保洁 "<b>&', "grade": "3", "trial": "on", "fee_max": "2.50"},
+        {"district": "DISTRICT", "street": "STREET", "scope": ["cleaning", "lifts"]},
+        {"credit": ["AAA", "B"], "fee_min": "0.50", "sort": "-fee", "grade": "2"},
+    ],
+)
+def test_the_kept_filter_form_is_the_form_rendered_afresh(
+    client, catalogue, district, street_office, language, params
+):
+    """A valid page shows the filter form rendered once and marked with what was chosen
+    (catalogue_tags.catalogue_filters); it must be what the include renders itself."""
+    params = {
+        key: {"DISTRICT": district.code, "STREET": str(street_office.pk)}.get(value, value)
+        if isinstance(value, str)
+        else value
+        for key, value in params.items()
+    }
+    with translation.override(language):
+        response = client.get(URL, params, headers={"accept-language": language})
+        assert response.status_code == 200
+        fresh = render_to_string(
+            "market/includes/catalogue_filters.html", response.context[0].flatten()
+        )
+
+    assert fresh.strip().startswith('<form method="get" action="/catalogue/"')
+    assert fresh in response.content.decode()
 
 
 @pytest.mark.django_db
