@@ -10,13 +10,17 @@ firm services), so that a page of the catalogue is the first rows of one partial
 and needs no join to decide which offers show (docs/performance.md).
 """
 
+import hashlib
 import time
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, cached_property
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -213,15 +217,21 @@ class CataloguePaginator(Paginator):
     every request; docs/performance.md). Narrowing the search or the filters shows
     the rest."""
 
-    def __init__(self, object_list, per_page, *, count_limit: int, **kwargs):
+    def __init__(self, object_list, per_page, *, count_limit: int, count_key: str = "", **kw):
         self.count_limit = count_limit
-        super().__init__(object_list, per_page, **kwargs)
+        self.count_key = count_key
+        super().__init__(object_list, per_page, **kw)
 
     @cached_property
     def _counted(self) -> int:
         # One more than the limit, to know whether there are more; in no order, so that
         # the database may stop at the first rows that match, wherever they are.
-        return self.object_list.order_by()[: self.count_limit + 1].count()
+        def count() -> int:
+            return self.object_list.order_by()[: self.count_limit + 1].count()
+
+        if not self.count_key:
+            return count()
+        return catalogue_cached_count(key=self.count_key, count=count)
 
     @property
     def count(self) -> int:
@@ -230,6 +240,64 @@ class CataloguePaginator(Paginator):
     @property
     def more_than_counted(self) -> bool:
         return self._counted > self.count_limit
+
+
+# --- Counts, kept while the catalogue does not change ---------------------------------
+# A search's count is most of its database time (the search index yields every match
+# of a common term before the count can stop: docs/performance.md). Counts are kept in
+# the shared cache under the catalogue's version, which every change to what the
+# catalogue lists replaces (after commit: a count taken before the change can only be
+# stored under the old version), so a count is never stale. Only counts: the offers
+# themselves are always read fresh.
+CATALOGUE_VERSION_KEY = "catalogue:version"
+
+
+def _count_key(filters: CatalogueFilters, count_limit: int) -> str:
+    if not getattr(settings, "CATALOGUE_COUNT_CACHE_SECONDS", 0):
+        return ""
+    parts = (
+        filters.district.pk if filters.district else None,
+        filters.street_office.pk if filters.street_office else None,
+        filters.grade,
+        tuple(sorted(filters.scope_items)),
+        filters.fee_min,
+        filters.fee_max,
+        tuple(sorted(filters.credit_grades)),
+        filters.trial_only,
+        " ".join(filters.search.split()),
+        count_limit,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def catalogue_cached_count(*, key: str, count) -> int:
+    version = caches["default"].get(CATALOGUE_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        # add: of two processes starting at once, one version wins; the other's count
+        # is stored under a version nobody reads.
+        caches["default"].add(CATALOGUE_VERSION_KEY, version, timeout=None)
+    full_key = f"catalogue:count:{version}:{key}"
+    counted = caches["default"].get(full_key)
+    if counted is None:
+        counted = count()
+        caches["default"].set(full_key, counted, settings.CATALOGUE_COUNT_CACHE_SECONDS)
+    return counted
+
+
+def catalogue_changed() -> None:
+    """What the catalogue lists changed: counts taken before are no longer read. Called
+    after commit by every write to offers (offer_publish, offer_withdraw,
+    offer_listing_sync, and any save or delete of an offer row)."""
+    transaction.on_commit(
+        lambda: caches["default"].set(CATALOGUE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    )
+
+
+@receiver(post_save, sender=Offer, dispatch_uid="catalogue_changed_on_offer_save")
+@receiver(post_delete, sender=Offer, dispatch_uid="catalogue_changed_on_offer_delete")
+def _offer_changed(**kwargs) -> None:
+    catalogue_changed()
 
 
 # From this many rows skipped, a page is fetched in two steps (catalogue_page).
@@ -243,7 +311,9 @@ def catalogue_page(*, filters: CatalogueFilters, number, per_page: int, count_li
     the places it serves in the catalogue's order: one query for the whole page
     (``_attach_firms_and_places``)."""
     offers = catalogue_offers(filters=filters)
-    page = CataloguePaginator(offers, per_page, count_limit=count_limit).get_page(number)
+    page = CataloguePaginator(
+        offers, per_page, count_limit=count_limit, count_key=_count_key(filters, count_limit)
+    ).get_page(number)
     first = (page.number - 1) * per_page
     last = min(first + per_page, page.paginator.count)  # none past the count limit
     if first >= DEEP_PAGE_OFFSET:

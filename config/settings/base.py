@@ -186,6 +186,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 # Uploads that must never be served directly (licence scans): outside MEDIA_ROOT.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("DJANGO_PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media"))
+# Catalogue counts are kept in the cache under a version every offer change replaces
+# (market.catalogue); 0 turns this off.
+CATALOGUE_COUNT_CACHE_SECONDS = int(os.environ.get("CATALOGUE_COUNT_CACHE_SECONDS", "600"))
 # Upload limits (licence scans, photos).
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # Pillow refuses images above this many pixels (decompression bombs).
@@ -219,4 +222,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every layout step of every contract PDF at INFO: noise, and time.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..catalogue import catalogue_changed
 from ..models import District, EnforcementMode, Firm, Offer, OfferStatus, ScopeItem, StreetOffice
 from ..search import search_document
 from ..selectors import current_fee_schedule
@@ -117,6 +118,7 @@ def offer_listing_sync(*, firm: Firm) -> int:
     offers vanish at once). Every service that changes the firm's status, blacklisting
     or credit calls this after saving the firm, inside its transaction and with the firm
     row locked. Returns how many offers were updated."""
+    catalogue_changed()  # an UPDATE sends no post_save
     return Offer.objects.filter(firm_id=firm.pk).update(
         firm_listed=firm.is_listable,
         firm_credit_score=firm.credit_score,
