@@ -18,6 +18,10 @@ from .models import DailyRun
 logger = logging.getLogger(__name__)
 
 
+class _AlreadyRan(Exception):
+    """The (rule, day) record exists: that day's run of the rule is done."""
+
+
 def daily_run(*, today: date) -> dict[str, dict | None]:
     """Run every rule for ``today``. Returns each rule's summary; None for rules that had
     already run that day."""
@@ -25,16 +29,19 @@ def daily_run(*, today: date) -> dict[str, dict | None]:
     for rule in daily_rules():
         try:
             with transaction.atomic():
+                # The record comes first, with no savepoint around it: if the day has
+                # run, the insert fails and the whole (empty) transaction is abandoned.
+                # Two round trips a rule fewer, every day (docs/performance.md).
                 try:
-                    with transaction.atomic():
-                        run = DailyRun.objects.create(rule=rule.name, day=today)
+                    run = DailyRun.objects.create(rule=rule.name, day=today)
                 except IntegrityError:
-                    results[rule.name] = None
-                    continue
+                    raise _AlreadyRan from None
                 result = rule.function(today) or {}
                 run.result = result
                 run.save(update_fields=["result"])
                 results[rule.name] = result
+        except _AlreadyRan:
+            results[rule.name] = None
         except Exception:
             # Recorded nowhere, so the rule runs again on the next call for that day.
             logger.exception("daily rule %s failed for %s", rule.name, today)

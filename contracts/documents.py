@@ -2,6 +2,7 @@
 the Noto CJK fonts; both parties sign exactly these bytes (their SHA-256 is stored)."""
 
 import hashlib
+import threading
 
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -38,6 +39,21 @@ def contract_parties(*, compound, committee, firm) -> dict:
     }
 
 
+_fonts = threading.local()
+
+
+def _font_config():
+    """One WeasyPrint font configuration per thread, kept across renders: building it
+    loads fontconfig's view of the (large) Noto CJK fonts each time. Per thread because
+    WeasyPrint does not promise it is safe to share between threads."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
 def contract_pdf(context: dict) -> bytes:
     """Render ``contracts/contract_pdf.html`` to PDF bytes. Contracts are Chinese
     documents, so they are rendered in Chinese whatever the signer's interface language."""
@@ -45,4 +61,4 @@ def contract_pdf(context: dict) -> bytes:
 
     with translation.override("zh-hans"):
         html = render_to_string("contracts/contract_pdf.html", context)
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(font_config=_font_config())

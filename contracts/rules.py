@@ -42,6 +42,8 @@ def end_contracts(today: date) -> dict:
     contracts = Contract.objects.filter(status__in=IN_FORCE_STATUSES).filter(
         Q(status=ContractStatus.ACTIVE, ends_on__lt=today) | Q(terminates_on__lt=today)
     )
+    # Not the PDFs: the service locks and reloads each contract it changes.
+    contracts = contracts.defer("document")
     return each(contracts.order_by("pk"), lambda c: contract_expire(contract=c, today=today))
 
 
@@ -99,5 +101,5 @@ def flag_unfiled(today: date) -> dict:
         filing_overdue_on__isnull=True,
         status__in=[ContractStatus.SIGNED, *IN_FORCE_STATUSES],
     )
-    due = [c for c in contracts.order_by("pk") if c.filing_due_on < today]
+    due = [c for c in contracts.defer("document").order_by("pk") if c.filing_due_on < today]
     return each(due, lambda c: contract_flag_unfiled(contract=c, today=today))

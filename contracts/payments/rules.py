@@ -4,7 +4,7 @@ engagement that starts today is invoiced today and one that ended is settled."""
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 
 from contracts.daily import each
 from contracts.models import Engagement, EngagementPhase
@@ -19,13 +19,18 @@ from .services import invoice_issue, invoice_refund_unserved
 def issue_invoices(today: date) -> dict:
     """Invoice every live engagement with a fee (contracts, paid trials, fallback at the
     fallback fee) for the current month, once: an existing invoice is left alone."""
+    period = month_start(today)
     engagements = (
         Engagement.objects.filter(phase=EngagementPhase.LIVE, fee__gt=0)
+        # A live engagement whose planned term ended before this month (kept live while
+        # it hands over) owes nothing more: ``invoice_lines`` stops at ``ends_on``. Left
+        # in, it was locked and re-priced every day only to return None.
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period))
         .exclude(
             Exists(
-                Invoice.objects.filter(
-                    engagement=OuterRef("pk"), period_start=month_start(today)
-                ).exclude(status=InvoiceStatus.VOID)
+                Invoice.objects.filter(engagement=OuterRef("pk"), period_start=period).exclude(
+                    status=InvoiceStatus.VOID
+                )
             )
         )
         .order_by("pk")
@@ -42,21 +47,22 @@ def issue_invoices(today: date) -> dict:
 def settle_ended(today: date) -> dict:
     """An engagement that ended before the end of a month it was billed for: refund (or
     re-issue) the days not served."""
-    invoices = (
+    # Filtered in the database (it was every ended engagement's invoices, in Python,
+    # every day): the days after the last one served, on an open invoice or a paid one.
+    due = (
         Invoice.objects.filter(
             engagement__phase=EngagementPhase.ENDED,
             engagement__ended_on__isnull=False,
+            engagement__ended_on__lt=F("served_to"),
             status__in=[InvoiceStatus.OPEN, InvoiceStatus.PAID],
+        )
+        .filter(
+            Q(status=InvoiceStatus.OPEN)
+            | (Q(payment_intent_id__isnull=False) & ~Q(payment_intent_id=""))
         )
         .select_related("engagement")
         .order_by("pk")
     )
-    due = [
-        invoice
-        for invoice in invoices
-        if invoice.engagement.ended_on < invoice.served_to
-        and (invoice.status == InvoiceStatus.OPEN or invoice.payment_intent_id)
-    ]
     return each(
         due,
         lambda invoice: (

@@ -28,6 +28,7 @@ from ..models import (
     FallbackTrigger,
     Handover,
     HandoverStatus,
+    Trial,
 )
 from .engagements import engagement_end
 from .fallback.cases import fallback_case_begin, open_case
@@ -93,6 +94,41 @@ def engagement_finish(*, engagement: Engagement, last_day: date, reason: str) ->
     return engagement
 
 
+def handover_retarget(*, compound, today: date) -> Handover | None:
+    """The engagement a handover was waiting for was withdrawn (the compound is locked):
+    the outgoing firm now hands over to the district's fallback operator, who starts when
+    the handover completes — never a day unserved, never a checklist nobody can finish."""
+    live = compound.engagements.filter(phase=EngagementPhase.LIVE).first()
+    holding = handover_holding(live) if live is not None else None
+    if holding is None or compound.engagements.filter(phase=EngagementPhase.UPCOMING).exists():
+        return None
+    designation = designation_active(compound.street_office.district)
+    if designation is None or designation.firm_id == live.firm_id:
+        # Nobody to hand over to: the firm's service ends as planned; the fallback rule
+        # lists the compound for the bureau.
+        handover_release(handover=holding, on=max(today, holding.opened_on), reason="no successor")
+        return None
+    before = holding.incoming_firm.name
+    Handover.objects.filter(pk=holding.pk).update(incoming_firm=designation.firm)
+    holding.incoming_firm = designation.firm
+    open_case(
+        compound=compound,
+        trigger=FallbackTrigger.ENGAGEMENT_ENDED,
+        starts_on=holding.opened_on,
+        previous=live,
+        after_handover=True,
+    )
+    event_record(
+        actor=None,
+        action="handover.retargeted",
+        target=holding,
+        compound=compound,
+        before={"incoming": before},
+        after={"incoming": designation.firm.name},
+    )
+    return holding
+
+
 def handover_release(*, handover: Handover, on: date, actor=None, reason: str) -> bool:
     """The handover is complete (or the takeover enforced) on ``on``: the outgoing
     engagement's last day is the day before and the incoming operator starts ``on``.
@@ -126,10 +162,24 @@ def successor_start(*, engagement: Engagement, on: date, actor=None) -> None:
         # Its 6-month term counts from ``on`` (fallback_case_begin moves both dates).
         fallback_case_begin(case=FallbackCase.objects.get(engagement=engagement), on=on)
         return
-    if engagement.starts_on < on:
-        Engagement.objects.filter(pk=engagement.pk).update(starts_on=on)
+    delay = on - engagement.starts_on
+    if engagement.kind == EngagementKind.TRIAL and delay.days > 0:
+        # A trial is a number of months of service (DOMAIN "Trials"): it moves whole.
+        trial = Trial.objects.select_for_update().get(pk=engagement.trial.pk)
+        Trial.objects.filter(pk=trial.pk).update(
+            starts_on=trial.starts_on + delay, ends_on=trial.ends_on + delay
+        )
+        engagement.ends_on = engagement.ends_on + delay if engagement.ends_on else None
+    elif engagement.ends_on is not None and engagement.ends_on < on:
+        # A contract's signed term does not move; its service starts late, for a day at
+        # least (the contract rules then end it and hand over in turn).
+        engagement.ends_on = on
+    if delay.days > 0:
         engagement.starts_on = on
+        Engagement.objects.filter(pk=engagement.pk).update(
+            starts_on=engagement.starts_on, ends_on=engagement.ends_on
+        )
     if engagement.kind == EngagementKind.TRIAL:
-        trial_start(trial=engagement.trial, today=on, actor=actor)
+        trial_start(trial=Trial.objects.get(pk=engagement.trial.pk), today=on, actor=actor)
     else:
         contract_start(contract=engagement.contract, today=on, actor=actor)

@@ -46,7 +46,7 @@ from .engagements import (
     engagement_open,
     engagement_start,
 )
-from .succession import engagement_finish
+from .succession import engagement_finish, handover_retarget
 from .trial_terms import FIRM_UNAVAILABLE, offer_trial_problems, terms_snapshot
 
 START_IN_PAST = _("The start date cannot be in the past.")
@@ -245,6 +245,8 @@ def trial_withdraw(*, actor, trial: Trial, reason: str = "", today: date | None 
     before = _move(locked, TrialStatus.WITHDRAWN)
     if locked.engagement is not None:
         engagement_cancel(engagement=locked.engagement, reason="trial withdrawn")
+        # A firm handing over to this trial's firm now hands over to the fallback operator.
+        handover_retarget(compound=_compound, today=today)
     locked.withdraw_reason = (reason or "").strip()
     locked.save(update_fields=["status", "withdraw_reason"])
     event_record(

@@ -54,15 +54,17 @@ def event_build(
     events at once with ``Event.objects.bulk_create`` (an INSERT, which the append-only
     log allows)."""
     compound = compound or _compound_of(target)
-    if district is None and compound is not None:
-        district = compound.street_office.district
+    district_id = district.pk if district is not None else None
+    if district_id is None and compound is not None:
+        # The id is enough: loading the district row for every event cost a query each.
+        district_id = compound.street_office.district_id
     return Event(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         content_type=ContentType.objects.get_for_model(target),
         object_id=str(target.pk),
         object_repr=str(target)[:200],
-        district=district,
+        district_id=district_id,
         compound=compound,
         before=before,
         after=after,

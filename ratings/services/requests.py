@@ -318,6 +318,15 @@ def handover_incoming_engagement(handover):
         .first()
     )
     if engagement is None:
+        # The incoming firm has already been replaced in turn (a fallback operator that a
+        # new trial or contract relieved): the requests go to whoever serves now.
+        engagement = (
+            Engagement.objects.filter(compound_id=handover.compound_id, phase=EngagementPhase.LIVE)
+            .exclude(firm_id=handover.outgoing_firm_id)
+            .select_related("firm")
+            .first()
+        )
+    if engagement is None:
         raise ValidationError(
             NO_INCOMING_ENGAGEMENT
             % {"firm": handover.incoming_firm.name, "compound": handover.compound.name},

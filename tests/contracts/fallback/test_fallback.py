@@ -445,3 +445,59 @@ def test_served_count_counts_any_responsible_operator(case, compound, district, 
     assert compounds_served_count(district, case.opened_on - timedelta(days=1)) == 0
     assert compounds_served_count(district, case.opened_on) == 1
     assert compounds_served_count(district, case.opened_on + timedelta(days=100)) == 1
+
+
+def test_a_successor_withdrawn_during_the_handover_hands_the_compound_to_fallback(
+    designation,
+    backdated,
+    active_trial,
+    committee_member,
+    other_firm_offer,
+    outgoing_admin,
+    operator_admin,
+    operator,
+):
+    from contracts.services.trials import trial_withdraw
+
+    day_after = active_trial.ends_on + timedelta(days=1)
+    successor = request_trial(
+        committee_member, backdated, other_firm_offer, starts_on=day_after, today=TODAY
+    )
+    admin = other_firm_offer.firm.members.get().user
+    trial_accept(actor=admin, trial=successor, today=TODAY + timedelta(days=10))
+    daily_run(today=day_after)
+    handover = Handover.objects.get(outgoing_engagement=active_trial.engagement)
+    trial_withdraw(actor=committee_member, trial=successor, today=day_after + timedelta(days=1))
+    handover.refresh_from_db()
+    # Nobody is left waiting for a firm that will not come: the fallback operator is.
+    assert handover.incoming_firm == operator
+    (case,) = _cases(backdated)
+    assert case.engagement.phase == EngagementPhase.UPCOMING
+    done_on = day_after + timedelta(days=2)
+    confirm_everything(handover, outgoing_admin, operator_admin, today=done_on)
+    assert responsible_engagement(compound=backdated, on=done_on).firm == operator
+    assert responsible_engagement(compound=backdated, on=done_on - timedelta(days=1)).firm == (
+        active_trial.firm
+    )
+
+
+def test_a_trial_delayed_past_its_planned_end_by_the_handover_still_runs_its_length(
+    designation, backdated, active_trial, committee_member, other_firm_offer, outgoing_admin
+):
+    day_after = active_trial.ends_on + timedelta(days=1)
+    successor = request_trial(
+        committee_member, backdated, other_firm_offer, starts_on=day_after, today=TODAY
+    )
+    length = successor.ends_on - successor.starts_on
+    admin = other_firm_offer.firm.members.get().user
+    trial_accept(actor=admin, trial=successor, today=TODAY + timedelta(days=10))
+    daily_run(today=day_after)
+    handover = Handover.objects.get(outgoing_engagement=active_trial.engagement)
+    late = successor.ends_on + timedelta(days=5)
+    confirm_everything(handover, outgoing_admin, admin, today=late)
+    successor.refresh_from_db()
+    successor.engagement.refresh_from_db()
+    assert successor.status == TrialStatus.ACTIVE
+    assert successor.starts_on == late and successor.ends_on - successor.starts_on == length
+    assert successor.engagement.starts_on == late
+    assert successor.engagement.ends_on == successor.ends_on
