@@ -8,6 +8,7 @@ from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from contracts.models import Engagement, EngagementPhase
+from market.dates import add_months
 from market.models import Event, Firm
 from market.permissions import roles_of
 
@@ -168,13 +169,19 @@ def firm_quarter_scores(*, compound, firm) -> list[Decimal]:
     """The firm's quarterly scores at ``compound``, oldest first, one per quarter (a trial
     and the contract that followed it in the same quarter: the later engagement's). The
     bureau's fallback order reads them (DOMAIN "Fallback": two consecutive quarters below
-    60); quarters with nothing measured have no score and are left out."""
+    60). Only the latest run of consecutive quarters counts: a quarter with nothing
+    measured breaks the run, so two low quarters apart are not "consecutive"."""
     rows = (
         Evaluation.objects.filter(compound=compound, firm=firm, score__isnull=False)
         .order_by("period_start", "engagement__starts_on", "id")
         .values_list("period_start", "score")
     )
-    return list(dict(rows).values())
+    by_quarter = dict(rows)
+    quarters = list(by_quarter)
+    run_start = len(quarters) - 1
+    while run_start > 0 and add_months(quarters[run_start - 1], 3) == quarters[run_start]:
+        run_start -= 1
+    return [by_quarter[quarter] for quarter in quarters[max(run_start, 0) :]]
 
 
 def pending_fee_adjustments(*, compound) -> QuerySet[FeeAdjustment]:

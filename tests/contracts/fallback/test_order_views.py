@@ -93,6 +93,18 @@ def test_the_order_reads_the_firms_quarterly_scores_oldest_first(low_quarters):
     assert fallback_order_quarter_scores(compound=compound, firm=other) == []
 
 
+def test_two_low_quarters_with_a_gap_between_are_not_consecutive(served):
+    """DOMAIN "Fallback": two *consecutive* quarters below 60. A quarter with nothing
+    measured breaks the run."""
+    evaluate(served, date(2025, 10, 1), "55.00")
+    evaluate(served, date(2026, 4, 1), "50.00")  # 2026-Q1 missing
+    scores = firm_quarter_scores(compound=served.compound, firm=served.firm)
+    assert scores == [Decimal("50.00")]
+    evaluate(served, date(2026, 7, 1), "52.00")
+    scores = firm_quarter_scores(compound=served.compound, firm=served.firm)
+    assert scores == [Decimal("50.00"), Decimal("52.00")]
+
+
 def test_one_score_per_quarter_the_later_engagements(low_quarters):
     """A trial and the contract after it in the same quarter: the contract's score counts."""
     from contracts.models import Engagement
