@@ -50,6 +50,14 @@ def _cases(compound):
     return list(FallbackCase.objects.filter(compound=compound))
 
 
+def _successor_lined_up(committee_member, compound, offer, starts_on):
+    """Another firm's trial, requested and accepted, to start on ``starts_on``."""
+    successor = request_trial(committee_member, compound, offer, starts_on=starts_on, today=TODAY)
+    admin = offer.firm.members.get().user
+    trial_accept(actor=admin, trial=successor, today=TODAY + timedelta(days=10))
+    return successor, admin
+
+
 # --- Designation ----------------------------------------------------------------------
 
 
@@ -231,11 +239,7 @@ def test_a_successor_starting_the_next_day_means_no_fallback(
     designation, backdated, active_trial, committee_member, other_firm_offer, outgoing_admin
 ):
     day_after = active_trial.ends_on + timedelta(days=1)
-    successor = request_trial(
-        committee_member, backdated, other_firm_offer, starts_on=day_after, today=TODAY
-    )
-    admin = other_firm_offer.firm.members.get().user
-    trial_accept(actor=admin, trial=successor, today=TODAY + timedelta(days=10))
+    successor, admin = _successor_lined_up(committee_member, backdated, other_firm_offer, day_after)
     daily_run(today=day_after)
     assert _cases(backdated) == []
     # The change of firm gets its handover, and the new firm starts when it completes.
@@ -259,11 +263,7 @@ def test_a_late_handover_delays_the_successor_and_never_leaves_a_day_unserved(
     designation, backdated, active_trial, committee_member, other_firm_offer, outgoing_admin
 ):
     day_after = active_trial.ends_on + timedelta(days=1)
-    successor = request_trial(
-        committee_member, backdated, other_firm_offer, starts_on=day_after, today=TODAY
-    )
-    admin = other_firm_offer.firm.members.get().user
-    trial_accept(actor=admin, trial=successor, today=TODAY + timedelta(days=10))
+    successor, admin = _successor_lined_up(committee_member, backdated, other_firm_offer, day_after)
     for day in range(6):
         result = daily_run(today=day_after + timedelta(days=day))
         assert "failed" not in result["contracts.start_trials"]
@@ -460,11 +460,7 @@ def test_a_successor_withdrawn_during_the_handover_hands_the_compound_to_fallbac
     from contracts.services.trials import trial_withdraw
 
     day_after = active_trial.ends_on + timedelta(days=1)
-    successor = request_trial(
-        committee_member, backdated, other_firm_offer, starts_on=day_after, today=TODAY
-    )
-    admin = other_firm_offer.firm.members.get().user
-    trial_accept(actor=admin, trial=successor, today=TODAY + timedelta(days=10))
+    successor, admin = _successor_lined_up(committee_member, backdated, other_firm_offer, day_after)
     daily_run(today=day_after)
     handover = Handover.objects.get(outgoing_engagement=active_trial.engagement)
     trial_withdraw(actor=committee_member, trial=successor, today=day_after + timedelta(days=1))
@@ -485,12 +481,8 @@ def test_a_trial_delayed_past_its_planned_end_by_the_handover_still_runs_its_len
     designation, backdated, active_trial, committee_member, other_firm_offer, outgoing_admin
 ):
     day_after = active_trial.ends_on + timedelta(days=1)
-    successor = request_trial(
-        committee_member, backdated, other_firm_offer, starts_on=day_after, today=TODAY
-    )
+    successor, admin = _successor_lined_up(committee_member, backdated, other_firm_offer, day_after)
     length = successor.ends_on - successor.starts_on
-    admin = other_firm_offer.firm.members.get().user
-    trial_accept(actor=admin, trial=successor, today=TODAY + timedelta(days=10))
     daily_run(today=day_after)
     handover = Handover.objects.get(outgoing_engagement=active_trial.engagement)
     late = successor.ends_on + timedelta(days=5)
