@@ -54,6 +54,26 @@ def _font_config():
     return config
 
 
+def _url_fetcher():
+    """A fetcher that fetches nothing: the contract has no images, fonts or stylesheets
+    to load, so a URL in it must not reach the network. WeasyPrint's default fetcher
+    also builds a urllib opener with a fresh TLS context for every document (≈ 20 ms
+    each, docs/performance.md); this one is built once per thread."""
+    fetcher = getattr(_fonts, "fetcher", None)
+    if fetcher is None:
+        from weasyprint.urls import URLFetcher
+
+        class NoExternalResources(URLFetcher):
+            def __init__(self):  # no opener, no TLS context: nothing is fetched
+                pass
+
+            def fetch(self, url, headers=None):
+                raise ValueError(f"contract documents load no external resources: {url}")
+
+        fetcher = _fonts.fetcher = NoExternalResources()
+    return fetcher
+
+
 def contract_pdf(context: dict) -> bytes:
     """Render ``contracts/contract_pdf.html`` to PDF bytes. Contracts are Chinese
     documents, so they are rendered in Chinese whatever the signer's interface language."""
@@ -61,4 +81,4 @@ def contract_pdf(context: dict) -> bytes:
 
     with translation.override("zh-hans"):
         html = render_to_string("contracts/contract_pdf.html", context)
-    return HTML(string=html).write_pdf(font_config=_font_config())
+    return HTML(string=html, url_fetcher=_url_fetcher()).write_pdf(font_config=_font_config())

@@ -71,6 +71,28 @@ def test_pdf_is_set_in_a_cjk_font_and_shows_chinese(draft_contract):
     assert set("物业服务合同甲方乙方枣园小区") <= pdf_characters(pdf)
 
 
+def test_pdf_rendering_fetches_nothing(passed_vote, committee_member, monkeypatch):
+    """The contract loads no external resources, so WeasyPrint's network fetcher (and its
+    TLS context, ≈ 20 ms a document) is never built, and a URL in it is refused."""
+    import weasyprint
+
+    from contracts.documents import _url_fetcher
+
+    def no_default_fetcher(*args, **kwargs):
+        raise AssertionError("the default URL fetcher was built")
+
+    monkeypatch.setattr(weasyprint, "URLFetcher", no_default_fetcher)
+    contract = contract_generate(
+        actor=committee_member,
+        vote=passed_vote,
+        term_years=1,
+        today=passed_vote.vote_on + timedelta(days=2),
+    )
+    assert bytes(contract.document).startswith(b"%PDF")
+    with pytest.raises(ValueError, match="no external resources"):
+        _url_fetcher().fetch("http://127.0.0.1:9/logo.png")
+
+
 def test_generation_refusals(passed_vote, committee_member, firm_admin):
     with pytest.raises(ValidationError):
         contract_generate(actor=committee_member, vote=passed_vote, term_years=4)
