@@ -74,6 +74,14 @@ def test_running_a_day_twice_changes_nothing(accepted_trial):
     assert Event.objects.count() == events and DailyRun.objects.count() == runs
 
 
+def test_the_record_keeps_what_was_done_and_nothing_for_an_idle_rule(accepted_trial):
+    daily_run(today=accepted_trial.starts_on)
+    started = DailyRun.objects.get(rule="contracts.start_trials", day=accepted_trial.starts_on)
+    assert started.result == {"done": [accepted_trial.pk]}
+    idle = DailyRun.objects.get(rule="contracts.end_trials", day=accepted_trial.starts_on)
+    assert idle.result == {}
+
+
 def test_rules_are_idempotent_even_without_the_run_record(accepted_trial):
     daily_run(today=accepted_trial.starts_on)
     DailyRun.objects.all().delete()
