@@ -111,10 +111,24 @@ def open_handovers(today: date) -> dict:
             handover_out__isnull=True,
         )
         .exclude(kind=EngagementKind.FALLBACK)
+        # Only those another firm has replaced: the rest (a compound left unserved, or
+        # the same firm again) were checked once per day for 35 days to no effect.
+        .filter(Exists(_later_engagement_of_another_firm()))
         .select_related("firm")
         .order_by("pk")
     )
     return each(engagements, handover_to_successor)
+
+
+def _later_engagement_of_another_firm():
+    return (
+        Engagement.objects.filter(
+            compound=OuterRef("compound"),
+            phase__in=[EngagementPhase.LIVE, EngagementPhase.ENDED],
+            starts_on__gt=OuterRef("starts_on"),
+        )
+        .exclude(firm=OuterRef("firm"))
+    )
 
 
 @daily_rule("fallback.handovers_overdue", order=70)

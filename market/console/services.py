@@ -276,16 +276,28 @@ def coverage_snapshot_take(*, today: date) -> list[int]:
             registered=Count("pk"), served=served
         )
     }
-    written = []
-    for district_id in District.objects.values_list("pk", flat=True).order_by("pk"):
-        figures = counts.get(district_id, {"registered": 0, "served": 0})
-        _snapshot, created = CoverageSnapshot.objects.get_or_create(
-            district_id=district_id,
-            date=today,
-            defaults={"registered": figures["registered"], "served": figures["served"]},
-        )
-        if created:
-            written.append(district_id)
+    # One query for the day's existing rows and one INSERT for the rest, whatever the
+    # number of districts (a get_or_create per district cost four round trips each).
+    recorded = set(CoverageSnapshot.objects.filter(date=today).values_list("district_id", flat=True))
+    written = [
+        district_id
+        for district_id in District.objects.values_list("pk", flat=True).order_by("pk")
+        if district_id not in recorded
+    ]
+    CoverageSnapshot.objects.bulk_create(
+        [
+            CoverageSnapshot(
+                district_id=district_id,
+                date=today,
+                registered=counts.get(district_id, {}).get("registered", 0),
+                served=counts.get(district_id, {}).get("served", 0),
+            )
+            for district_id in written
+        ],
+        # A second run of the same day at the same moment: its rows stand (the unique
+        # (district, date) constraint decides).
+        ignore_conflicts=True,
+    )
     return written
 
 
