@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from contracts.models import AmendmentStatus, Engagement, EngagementKind
+from contracts.models import AmendmentStatus, Contract, Engagement, EngagementKind
 
 FEN = Decimal("0.01")
 
@@ -59,16 +59,23 @@ def fee_changes(engagement: Engagement) -> list[tuple[date, Decimal]]:
     """The fee in force from each date on, oldest first. A contract's own fee is its
     immutable term (not the engagement's copy); approved amendments take over from their
     effective date."""
-    contract = None
-    if engagement.kind == EngagementKind.CONTRACT:
-        contract = getattr(engagement, "contract", None)
-    if contract is None:
+    if engagement.kind != EngagementKind.CONTRACT or engagement.pk is None:
         return [(engagement.starts_on, engagement.fee)]
-    changes = [(engagement.starts_on, contract.fee)]
-    amendments = contract.amendments.filter(status=AmendmentStatus.APPROVED).order_by(
-        "effective_on", "id"
+    # The contract's fee and its amendments in one query (it was the contract, then its
+    # approved amendments: two per invoice). The LEFT JOIN gives a contract without
+    # amendments one row whose amendment columns are NULL; the few not approved are
+    # dropped here (a FilteredRelation costs more to compile than they cost to read).
+    rows = list(
+        Contract.objects.filter(engagement_id=engagement.pk)
+        .order_by("amendments__effective_on", "amendments__id")
+        .values_list("fee", "amendments__status", "amendments__effective_on", "amendments__fee")
     )
-    changes += [(a.effective_on, a.fee) for a in amendments]
+    if not rows:
+        return [(engagement.starts_on, engagement.fee)]
+    changes = [(engagement.starts_on, rows[0][0])]
+    changes += [
+        (since, fee) for _, status, since, fee in rows if status == AmendmentStatus.APPROVED
+    ]
     return changes
 
 

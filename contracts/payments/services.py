@@ -77,35 +77,44 @@ def _record(invoice: Invoice, *, actor, action: str, before=None, after=None, da
 # --- Issuing -------------------------------------------------------------------------
 
 
-@transaction.atomic
+# No savepoint of its own (two statements per invoice): a caller that carries on after
+# a failure wraps the call in its own atomic block, as the daily rule's ``each`` does.
+@transaction.atomic(savepoint=False)
 def invoice_issue(*, engagement: Engagement, month: date, today: date, until: date | None = None):
     """Issue the invoice for ``engagement`` and the month containing ``month``, in advance
     for the days it is to serve. Idempotent: an existing (not void) invoice for that month
     is returned unchanged. Returns None when nothing is owed (a free trial, no days)."""
     period = month_start(month)
-    engagement = Engagement.objects.select_for_update(of=("self",)).get(pk=engagement.pk)
-    existing = engagement.invoices.exclude(status=InvoiceStatus.VOID).filter(period_start=period)
-    if existing.exists():
-        return existing.get()
+    # The engagement's row lock serialises every issuer of its invoices. The compound and
+    # its street office come along for the event row and ``str(invoice)``.
+    engagement = (
+        Engagement.objects.select_for_update(of=("self",))
+        .select_related("compound__street_office")
+        .get(pk=engagement.pk)
+    )
+    # A statement of its own after the lock (not a subquery of the locking SELECT, whose
+    # snapshot predates the wait): it sees an invoice a concurrent issuer just committed.
+    existing = (
+        engagement.invoices.exclude(status=InvoiceStatus.VOID).filter(period_start=period).first()
+    )
+    if existing is not None:
+        return existing
     lines = invoice_lines(engagement, period, until=until)
     amount = total(lines)
     if amount <= 0:
         return None
-    try:
-        with transaction.atomic():
-            invoice = Invoice.objects.create(
-                engagement=engagement,
-                period_start=period,
-                served_from=lines[0].start,
-                served_to=lines[-1].end,
-                amount=amount,
-                lines=[line.as_json() for line in lines],
-                issued_on=today,
-            )
-    except IntegrityError:
-        # Issued by a concurrent run a moment ago (the unique constraint decided).
-        return engagement.invoices.exclude(status=InvoiceStatus.VOID).get(period_start=period)
-    invoice.engagement = engagement
+    # No savepoint around the insert: under the lock above a second issuer finds this
+    # invoice instead of inserting. The unique constraint still refuses a duplicate from
+    # a writer that skipped the lock (IntegrityError; the caller's transaction rolls back).
+    invoice = Invoice.objects.create(
+        engagement=engagement,
+        period_start=period,
+        served_from=lines[0].start,
+        served_to=lines[-1].end,
+        amount=amount,
+        lines=[line.as_json() for line in lines],
+        issued_on=today,
+    )
     _record(
         invoice,
         actor=None,
