@@ -42,6 +42,25 @@ class HandoverConfirmForm(forms.Form):
     )
 
 
+class HandoverConfirmAllForm(forms.Form):
+    """A firm confirms every item still open for its side in one submission; the refund
+    is asked of the outgoing side only (the photos come with the request's files)."""
+
+    refund_amount = forms.DecimalField(
+        label=_("Prepaid fees to refund (¥)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
+
+    def __init__(self, *args, side: str | None = None, **kwargs):
+        kwargs.setdefault("prefix", "all")
+        super().__init__(*args, **kwargs)
+        if side != "outgoing":
+            del self.fields["refund_amount"]
+
+
 class HandoverRefuseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 

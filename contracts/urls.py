@@ -63,6 +63,11 @@ urlpatterns = [
     ),
     path("handovers/<int:pk>/", fallback.handover_detail, name="handover_detail"),
     path("handovers/<int:pk>/confirm/", fallback.handover_confirm_view, name="handover_confirm"),
+    path(
+        "handovers/<int:pk>/confirm-all/",
+        fallback.handover_confirm_all_view,
+        name="handover_confirm_all",
+    ),
     path("handovers/<int:pk>/refuse/", fallback.handover_refuse_view, name="handover_refuse"),
     path("handovers/<int:pk>/enforce/", fallback.handover_enforce_view, name="handover_enforce"),
     path("compounds/<int:pk>/handovers/", fallback.compound_handovers, name="compound_handovers"),

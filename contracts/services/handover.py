@@ -9,6 +9,7 @@ firms confirm each item; the outgoing firm stays answerable until the handover c
 A refusal or a missed deadline is recorded once and lowers the firm's credit score.
 """
 
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -17,10 +18,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from market.models import Firm
+from market.models import Event, Firm
 from market.permissions import can_manage_fallback, handover_side_of, require
 from market.services.credit import credit_entry_add
-from market.services.events import event_record
+from market.services.events import event_build, event_record
 from market.uploads import validate_upload
 
 from ..models import (
@@ -114,7 +115,8 @@ def handover_open(
 
 
 def _lock(handover: Handover) -> Handover:
-    return lock_row(handover, related=("compound", "outgoing_firm", "incoming_firm"))
+    # The street office too: each event row needs the compound's district.
+    return lock_row(handover, related=("compound__street_office", "outgoing_firm", "incoming_firm"))
 
 
 def _move(handover: Handover, target: str) -> str:
@@ -131,6 +133,10 @@ def _parse_refund(value) -> Decimal:
     return amount
 
 
+# What a caller may give per item (``handover_confirm_items``).
+ITEM_OPTIONS = frozenset({"note", "photos", "refund_amount"})
+
+
 @transaction.atomic
 def handover_confirm(
     *,
@@ -142,54 +148,129 @@ def handover_confirm(
     refund_amount=None,
     today: date | None = None,
 ) -> HandoverItem:
-    """A firm confirms one item for its side. The outgoing side attaches photos of the
-    facilities and states the refund of prepaid fees. When every item is confirmed by
-    both sides, the handover completes."""
+    """A firm confirms one item for its side (see ``handover_confirm_items``)."""
+    (item,) = handover_confirm_items(
+        actor=actor,
+        handover=handover,
+        items={kind: {"note": note, "photos": photos, "refund_amount": refund_amount}},
+        today=today,
+    )
+    return item
+
+
+def _item_options(items) -> dict[str, dict]:
+    """``{kind: {note, photos, refund_amount}}`` from a mapping, or from a list of kinds
+    (confirmed without note, photos or refund)."""
+    if isinstance(items, Mapping):
+        options = {kind: dict(opts or {}) for kind, opts in items.items()}
+    else:
+        options = {kind: {} for kind in items}
+    for opts in options.values():
+        unknown = set(opts) - ITEM_OPTIONS
+        if unknown:
+            raise TypeError(f"unknown handover item options: {sorted(unknown)}")
+    return options
+
+
+@transaction.atomic
+def handover_confirm_items(
+    *,
+    actor,
+    handover: Handover,
+    items: Mapping[str, Mapping] | Iterable[str],
+    today: date | None = None,
+) -> list[HandoverItem]:
+    """A firm confirms several items for its side at once: ``items`` maps each kind to its
+    ``note``, ``photos`` and ``refund_amount`` (or is a list of kinds). The outgoing side
+    attaches photos of the facilities and states the refund of prepaid fees. All or
+    nothing: one invalid item and none is confirmed. When every item is confirmed by both
+    sides, the handover completes. Returns the confirmed items, in checklist order."""
     today = today_or(today)
+    options = _item_options(items)
     locked = _lock(handover)
     side = handover_side_of(actor, locked)
     if side is None:
         raise PermissionDenied(NOT_A_PARTY)
     if locked.status == HandoverStatus.COMPLETED:
         raise ValidationError(ALREADY_DONE)
-    if kind not in HandoverItemKind.values:
+    if not options or any(kind not in HandoverItemKind.values for kind in options):
         raise ValidationError({"kind": _t("Choose an item of the checklist.")})
-    item = HandoverItem.objects.select_for_update().get(handover=locked, kind=kind)
+    # All items, locked in one read: the completion check below needs them all.
+    checklist = list(HandoverItem.objects.select_for_update().filter(handover=locked))
+    chosen = [item for item in checklist if item.kind in options]
+    # Validate every item before writing anything; the first error of each item is kept.
+    failures: list[ValidationError] = []
+    photos_of: dict[int, list] = {}
+    refund = None
+    for item in chosen:
+        opts = options[item.kind]
+        try:
+            photos_of[item.pk] = _checked_photos(item, side=side, photos=opts.get("photos"))
+            if side == "outgoing" and item.kind == HandoverItemKind.FEES:
+                refund_amount = opts.get("refund_amount")
+                if refund_amount in (None, ""):
+                    raise ValidationError({"refund_amount": REFUND_REQUIRED})
+                refund = _parse_refund(refund_amount)
+        except ValidationError as error:
+            failures.append(error)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        merged: dict = {}
+        for error in failures:
+            error.update_error_dict(merged)
+        raise ValidationError(merged)
+    if refund is not None:
+        locked.refund_amount = refund
+        locked.save(update_fields=["refund_amount"])
+    on_field, by_field = f"{side}_confirmed_on", f"{side}_confirmed_by"
+    for item in chosen:
+        setattr(item, on_field, today)
+        setattr(item, by_field, actor)
+        note = (options[item.kind].get("note") or "").strip()
+        if note:
+            item.note = (item.note + "\n" + note).strip()
+    HandoverItem.objects.bulk_update(chosen, [on_field, by_field, "note"])
+    new_photos = [
+        HandoverPhoto(item=item, image=photo) for item in chosen for photo in photos_of[item.pk]
+    ]
+    if new_photos:
+        HandoverPhoto.objects.bulk_create(new_photos)
+    if side == "outgoing" and HandoverItemKind.REQUESTS in options:
+        handover_requests_transfer.send(sender=Handover, handover=locked)
+    # The event log is append-only: one INSERT for all the items' events.
+    Event.objects.bulk_create(
+        event_build(
+            actor=actor,
+            action="handover.item_confirmed",
+            target=locked,
+            compound=locked.compound,
+            after={"item": item.kind, "side": side, "photos": len(photos_of[item.pk])},
+        )
+        for item in chosen
+    )
+    if all(item.done for item in checklist):
+        _complete(locked, today=today, actor=actor)
+    handover.status = locked.status
+    return chosen
+
+
+def _checked_photos(item: HandoverItem, *, side: str, photos) -> list:
+    """The photos given for ``item``, checked; the outgoing side must show the facilities
+    (unless photos were attached before)."""
     photos = list(photos or [])
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": TOO_MANY_PHOTOS % {"count": MAX_PHOTOS}})
     for photo in photos:
         validate_upload(photo, allowed=("image",))
-    if side == "outgoing":
-        if kind == HandoverItemKind.FACILITIES and not photos and not item.photos.exists():
-            raise ValidationError({"photos": PHOTO_REQUIRED})
-        if kind == HandoverItemKind.FEES:
-            if refund_amount in (None, ""):
-                raise ValidationError({"refund_amount": REFUND_REQUIRED})
-            locked.refund_amount = _parse_refund(refund_amount)
-            locked.save(update_fields=["refund_amount"])
-        item.outgoing_confirmed_on, item.outgoing_confirmed_by = today, actor
-    else:
-        item.incoming_confirmed_on, item.incoming_confirmed_by = today, actor
-    note = (note or "").strip()
-    if note:
-        item.note = (item.note + "\n" + note).strip()
-    item.save()
-    for photo in photos:
-        HandoverPhoto.objects.create(item=item, image=photo)
-    if kind == HandoverItemKind.REQUESTS and side == "outgoing":
-        handover_requests_transfer.send(sender=Handover, handover=locked)
-    event_record(
-        actor=actor,
-        action="handover.item_confirmed",
-        target=locked,
-        compound=locked.compound,
-        after={"item": kind, "side": side, "photos": len(photos)},
-    )
-    if all(i.done for i in locked.items.all()):
-        _complete(locked, today=today, actor=actor)
-    handover.status = locked.status
-    return item
+    if (
+        side == "outgoing"
+        and item.kind == HandoverItemKind.FACILITIES
+        and not photos
+        and not item.photos.exists()
+    ):
+        raise ValidationError({"photos": PHOTO_REQUIRED})
+    return photos
 
 
 def _complete(locked: Handover, *, today: date, actor) -> None:

@@ -3,7 +3,7 @@ overdue handovers, its designation and extension forms; the handover checklist f
 firms and the committee."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,6 +26,7 @@ from ..fallback_forms import (
     DesignationForm,
     ExtensionForm,
     FallbackOrderForm,
+    HandoverConfirmAllForm,
     HandoverConfirmForm,
     HandoverEnforceForm,
     HandoverRefuseForm,
@@ -39,6 +40,7 @@ from ..models import (
     FallbackDesignation,
     Handover,
     HandoverItemKind,
+    HandoverStatus,
     WrittenWarning,
 )
 from ..services.fallback import (
@@ -51,7 +53,12 @@ from ..services.fallback import (
     fallback_order_quarter_scores,
     written_warning_record,
 )
-from ..services.handover import handover_confirm, handover_enforce, handover_refuse
+from ..services.handover import (
+    handover_confirm,
+    handover_confirm_items,
+    handover_enforce,
+    handover_refuse,
+)
 from ..services.succession import handover_holding
 from .common import post_action
 
@@ -240,10 +247,18 @@ def fallback_extend_view(request, pk: int):
 
 
 def _handover_page(
-    request, handover, *, confirm_form=None, refuse_form=None, enforce_form=None, status=200
+    request,
+    handover,
+    *,
+    confirm_form=None,
+    confirm_all_form=None,
+    refuse_form=None,
+    enforce_form=None,
+    status=200,
 ):
     side = handover_side_of(request.user, handover)
     items = list(handover.items.prefetch_related("photos"))
+    open_for_side = [i for i in items if side and getattr(i, f"{side}_confirmed_on") is None]
     return render(
         request,
         "contracts/fallback/handover.html",
@@ -252,6 +267,8 @@ def _handover_page(
             "items": items,
             "side": side,
             "confirm_form": confirm_form or HandoverConfirmForm(),
+            "confirm_all_form": confirm_all_form or HandoverConfirmAllForm(side=side),
+            "open_for_side": open_for_side,
             "refuse_form": refuse_form or HandoverRefuseForm(),
             "enforce_form": enforce_form or HandoverEnforceForm(),
             "can_enforce": can_manage_fallback(
@@ -301,6 +318,42 @@ def handover_confirm_view(request, pk: int):
         ),
         done=redirect("handover_detail", pk=handover.pk),
         failed=lambda form: _handover_page(request, handover, confirm_form=form, status=400),
+    )
+
+
+@login_required
+@require_POST
+def handover_confirm_all_view(request, pk: int):
+    """A firm confirms, in one submission, every item its side has not confirmed yet:
+    all of them or none (the service checks each as for a single item)."""
+    handover = _handover_for(request, pk)
+    side = handover_side_of(request.user, handover)
+    if side is None:
+        raise PermissionDenied
+    form = HandoverConfirmAllForm(request.POST, side=side)
+
+    def confirm(data):
+        kinds = list(
+            handover.items.filter(**{f"{side}_confirmed_on__isnull": True}).values_list(
+                "kind", flat=True
+            )
+        )
+        if not kinds and handover.status != HandoverStatus.COMPLETED:
+            raise ValidationError(_("Your firm has already confirmed every item."))
+        items = {kind: {} for kind in kinds}
+        if side == "outgoing":
+            if HandoverItemKind.FACILITIES in items:
+                items[HandoverItemKind.FACILITIES]["photos"] = request.FILES.getlist("all-photos")
+            if HandoverItemKind.FEES in items:
+                items[HandoverItemKind.FEES]["refund_amount"] = data["refund_amount"]
+        return handover_confirm_items(actor=request.user, handover=handover, items=items)
+
+    return post_action(
+        request,
+        form,
+        confirm,
+        done=redirect("handover_detail", pk=handover.pk),
+        failed=lambda form: _handover_page(request, handover, confirm_all_form=form, status=400),
     )
 
 
