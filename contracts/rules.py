@@ -23,9 +23,20 @@ from .models import (
     Trial,
     TrialStatus,
 )
+from .services.contract_documents import contract_document_render, contracts_awaiting_document
 from .services.contract_terms import contract_expire, contract_flag_unfiled, contract_open_renewal
 from .services.contracts import RENEWAL_MONTHS, contract_start
 from .services.trials import REMINDER_DAYS, trial_end, trial_remind, trial_start
+
+
+@daily_rule("contracts.render_documents", order=5)
+def render_documents(today: date) -> dict:
+    """A contract PDF whose background task was lost (a worker stopped, say) is rendered
+    here, the next day at the latest: the draft must not wait for it for ever."""
+    return each(
+        contracts_awaiting_document(before=today),
+        lambda contract: contract_document_render(contract_id=contract.pk),
+    )
 
 
 @daily_rule("contracts.end_trials", order=10)

@@ -14,3 +14,11 @@ def run_daily(day: str | None = None) -> dict:
     today in Asia/Shanghai)."""
     today = date.fromisoformat(day) if day else timezone.localdate()
     return daily_run(today=today)
+
+
+@task()
+def render_contract_document(contract_id: int) -> bool:
+    """Render a generated contract's PDF (``contract_document_render``)."""
+    from .services.contract_documents import contract_document_render
+
+    return contract_document_render(contract_id=contract_id)

@@ -83,6 +83,7 @@ TERM_FIELDS = (
     "ends_on",
     "document",
     "document_sha256",
+    "generated_on",
 )
 
 
@@ -126,8 +127,14 @@ class Contract(models.Model):
     term_years = models.PositiveSmallIntegerField(_("term (years)"))
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
-    document = models.BinaryField(_("contract PDF"), editable=False)
-    document_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, db_index=True)
+    # Rendered once, in the background, just after the contract is generated (it takes
+    # WeasyPrint ≈ 0.15–0.7 s); empty until then, and nobody can sign before it exists.
+    document = models.BinaryField(_("contract PDF"), editable=False, default=b"")
+    document_sha256 = models.CharField(
+        _("SHA-256 of the PDF"), max_length=64, db_index=True, blank=True
+    )
+    # The day the contract was generated, printed on the PDF.
+    generated_on = models.DateField(_("generated on"), null=True, blank=True)
     # --- The lifecycle (changes through the services) ---
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -171,8 +178,11 @@ class Contract(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__gt=models.F("starts_on")), name="contract_ends_after_start"
             ),
+            # A contract is signed on its PDF: only a draft (or a cancelled one) may be
+            # without it, while the document is being rendered.
             models.CheckConstraint(
-                condition=~Q(document_sha256=""), name="contract_has_document_hash"
+                condition=Q(status__in=["draft", "cancelled"]) | ~Q(document_sha256=""),
+                name="contract_has_document_hash",
             ),
             # One contract per passed vote (a cancelled draft may be generated again).
             models.UniqueConstraint(

@@ -19,7 +19,7 @@ from market.permissions import (
 from market.services.events import event_record
 
 from ..dates import term_last_day
-from ..documents import contract_parties, contract_pdf, sha256_hex
+from ..documents import contract_parties
 from ..models import (
     CONTRACT_TRANSITIONS,
     CollectionMethod,
@@ -46,6 +46,7 @@ from .common import (
     status_move,
     today_or,
 )
+from .contract_documents import contract_document_request
 from .engagements import engagement_check_slot, engagement_open, engagement_start
 from .trial_terms import scope_labels
 
@@ -64,6 +65,10 @@ NOT_YOUR_PARTY = _("You cannot sign for this party.")
 ALREADY_SIGNED = _("%(party)s has already signed this contract.")
 DOCUMENT_CHANGED = _(
     "The contract you were shown is not the one on file. Reload the page and read it again."
+)
+DOCUMENT_PENDING = _(
+    "The contract document is still being prepared. Reload the page in a moment and read it "
+    "before signing."
 )
 ALREADY_FILED = _("This contract was filed on %(date)s.")
 NOT_SIGNED = _("Only a signed contract can be filed.")
@@ -131,7 +136,8 @@ def contract_generate(
 ) -> Contract:
     """Generate the contract from a passed hiring vote and the trial's snapshot of the
     offer: parties, service items and grade, fee and monthly total, collection, term,
-    handover and notice clauses. The PDF is rendered now and never again."""
+    handover and notice clauses. The PDF is rendered once, in the background
+    (``contract_documents``); it can be signed when it exists."""
     today = today_or(today)
     if actor is not None:
         require(can_act_for_compound(actor, vote.compound))
@@ -186,8 +192,7 @@ def contract_generate(
         ends_on=term_last_day(starts_on, months=12 * term_years),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    contract.document = contract_pdf(document_context(contract, generated_on=today))
-    contract.document_sha256 = sha256_hex(contract.document)
+    contract.generated_on = today
     contract.save()
     event_record(
         actor=actor,
@@ -200,16 +205,12 @@ def contract_generate(
             "monthly_amount": str(contract.monthly_amount),
             "starts_on": starts_on.isoformat(),
             "ends_on": contract.ends_on.isoformat(),
-            "sha256": contract.document_sha256,
         },
     )
-    email_after_commit(
-        recipients=firm_emails(contract.firm),
-        subject=_t("Contract %(number)s with %(compound)s is ready to sign")
-        % {"number": contract.number, "compound": compound.name},
-        body=_t("Read the contract and sign it after re-entering your password."),
-        url=absolute_url("contract_detail", contract.pk),
-    )
+    # The PDF is rendered in the background; the firm is told when it can sign.
+    contract_document_request(contract=contract)
+    # Where tasks run at once (tests, a simulation without document workers) it exists now.
+    contract.refresh_from_db(fields=["document", "document_sha256"])
     return contract
 
 
@@ -265,6 +266,8 @@ def contract_sign(
         current=locked.status,
         target=ContractStatus.SIGNED,
     )
+    if not locked.document_sha256:
+        raise ValidationError(DOCUMENT_PENDING, code="document_pending")
     if document_sha256 != locked.document_sha256:
         raise ValidationError(DOCUMENT_CHANGED, code="document_changed")
     if locked.signatures.filter(party=party).exists():

@@ -5,7 +5,7 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -143,6 +143,8 @@ def contract_detail(request, pk: int):
 @login_required
 def contract_pdf_view(request, pk: int):
     contract = _visible_contract(request, pk)
+    if not contract.document_sha256:
+        raise Http404(_("The contract document is still being prepared."))
     response = HttpResponse(bytes(contract.document), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{contract.number}.pdf"'
     return response
