@@ -1,5 +1,7 @@
 """Test settings: fast hashing, in-memory mail, tasks run immediately."""
 
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -7,7 +9,15 @@ SECRET_KEY = "test-only-secret-key-物业超市-not-for-production"
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Tasks run at once, in the caller, unless DJANGO_TASKS_BACKEND names another backend: the
+# simulation's document workers (simulate_district --document-workers) use the database one.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "DJANGO_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 MEDIA_ROOT = BASE_DIR / "test-results" / "media"  # noqa: F405
 PRIVATE_MEDIA_ROOT = BASE_DIR / "test-results" / "private-media"  # noqa: F405
 STORAGES = {

@@ -14,6 +14,7 @@ from django.utils import translation
 
 from ..daily import daily_run
 from ..models import DailyRun, FallbackCase, Handover, HandoverStatus
+from . import documents
 from .clock import simulated_clock, simulation_settings
 from .invariant import continuity_gaps, coverage_check
 from .moves import Moves
@@ -31,6 +32,7 @@ class Report:
     end: date
     days: int
     compounds: int
+    document_workers: int = 0
     elapsed: float = 0.0
     violations: int = 0
     violation_samples: list = field(default_factory=list)
@@ -58,6 +60,7 @@ class Report:
             "end": self.end.isoformat(),
             "days": self.days,
             "compounds": self.compounds,
+            "document_workers": self.document_workers,
             "elapsed_seconds": round(self.elapsed, 1),
             "violations": self.violations,
             "violation_samples": self.violation_samples,
@@ -89,6 +92,7 @@ def simulate(
     seed: int = 1,
     start: date | None = None,
     days: int | None = None,
+    document_workers: int = 0,
     progress=None,
 ) -> Report:
     """Run the simulation; ``progress(day, check)`` is called every 30 days if given."""
@@ -102,6 +106,7 @@ def simulate(
         simulation_settings(),
         translation.override(settings.LANGUAGE_CODE),
         simulated_clock(start) as clock,
+        documents.document_workers(document_workers),
     ):
         world = World(rng=rng, start=start, tag=new_tag())
         world.build(compounds=compounds, days=days)
@@ -113,6 +118,7 @@ def simulate(
             end=start + timedelta(days=days - 1),
             days=days,
             compounds=compounds,
+            document_workers=document_workers,
         )
         for offset in range(days):
             today = start + timedelta(days=offset)
@@ -125,6 +131,7 @@ def simulate(
             timings["daily_run"] += time.monotonic() - tick
             report.rule_failures += sum(1 for r in results.values() if r and r.get("failed"))
             tick = time.monotonic()
+            moves.sign_contracts(today)
             moves.handovers(today)
             moves.extensions(today)
             moves.orders(today)

@@ -38,9 +38,14 @@ from ..services.contracts import contract_cancel, contract_generate, contract_si
 from ..services.fallback import fallback_extend, fallback_order, written_warning_record
 from ..services.trials import trial_accept, trial_decline, trial_request, trial_withdraw
 from ..services.votes import vote_record
+from .documents import document_wait
 from .world import World, photo
 
 REFUSED = (ValidationError, InvalidTransition, PermissionDenied)
+# Owners who replace their firm when its fixed term comes to an end; the rest keep it.
+REPLACE_SHARE = 0.35
+# Contract terms chosen (years: weight): most owners sign for the longest term allowed.
+TERM_YEARS = {1: 2, 2: 3, 3: 5}
 logger = logging.getLogger(__name__)
 
 
@@ -51,6 +56,8 @@ class Moves:
         self.stats = stats
         self.handover_plan: dict[int, date | None] = {}
         self.warnings: dict[int, tuple[object, date]] = {}  # contract pk -> (warning, on)
+        self.renewals: dict[int, tuple[date, bool]] = {}  # engagement -> (end, replaced?)
+        self.to_sign: list[tuple[date, Contract, object, int]] = []  # (day, contract, …)
         self.errors: list[str] = []
 
     def attempt(self, name: str, service, **kwargs) -> object | None:
@@ -91,21 +98,23 @@ class Moves:
             ).values_list("compound_id", flat=True)
         )
         live = {
-            compound_id: (kind, ends_on, firm_id)
-            for compound_id, kind, ends_on, firm_id in engagements.filter(
+            compound_id: (kind, ends_on, firm_id, pk)
+            for compound_id, kind, ends_on, firm_id, pk in engagements.filter(
                 phase=EngagementPhase.LIVE
-            ).values_list("compound_id", "kind", "ends_on", "firm_id")
+            ).values_list("compound_id", "kind", "ends_on", "firm_id", "pk")
         }
         for compound_id, chair in chairs.items():
             if compound_id in upcoming or compound_id in pending:
                 continue
-            kind, ends_on, firm_id = live.get(compound_id, (None, None, None))
+            kind, ends_on, firm_id, engagement_id = live.get(compound_id, (None,) * 4)
             if kind is None:
                 chance, starts_on = 0.10, today + timedelta(days=self.rng.randint(1, 20))
             elif kind == "fallback":
                 chance, starts_on = 0.05, today + timedelta(days=self.rng.randint(1, 20))
             elif kind == "contract" and ends_on is not None and (ends_on - today).days <= 150:
-                # Notice given: line up the successor from the day after the last day.
+                if not self.replaces(engagement_id, ends_on):
+                    continue  # kept: the contract runs on, into holdover (art. 948)
+                # Line up the successor from the day after the last day.
                 chance, starts_on = 0.10, max(ends_on, today) + timedelta(days=1)
             else:
                 continue
@@ -122,6 +131,18 @@ class Moves:
                 starts_on=starts_on,
                 today=today,
             )
+
+    def replaces(self, engagement_id: int, ends_on: date) -> bool:
+        """At the renew-or-replace decision most owners keep a firm they are content
+        with (DOMAIN "Renewal clock"): decided once per contract term. A notice moves the
+        end (dismissal, a firm not renewing, the end of a holdover): then the contract
+        ends for certain and the owners look for a successor."""
+        seen = self.renewals.get(engagement_id)
+        if seen is None:
+            seen = self.renewals[engagement_id] = (ends_on, self.rng.random() < REPLACE_SHARE)
+        elif seen[0] != ends_on:
+            seen = self.renewals[engagement_id] = (ends_on, True)
+        return seen[1]
 
     def answer_requests(self, today: date) -> None:
         requested = Trial.objects.filter(
@@ -193,7 +214,7 @@ class Moves:
                 contract_generate,
                 actor=chair,
                 vote=vote,
-                term_years=self.rng.randint(1, 3),
+                term_years=self.rng.choices(list(TERM_YEARS), weights=TERM_YEARS.values())[0],
                 today=today,
             )
             if contract is None:
@@ -207,9 +228,19 @@ class Moves:
                     reason="条款未谈妥",
                 )
                 continue
+            # Both sides read the PDF (rendered in the background) and sign the next day.
+            self.to_sign.append((today + timedelta(days=1), contract, chair, trial.firm_id))
+
+    def sign_contracts(self, today: date) -> None:
+        """The contracts generated yesterday are signed by both sides, on the PDF's hash
+        (waiting for a document worker if it has not rendered it yet)."""
+        due = [entry for entry in self.to_sign if entry[0] <= today]
+        self.to_sign = [entry for entry in self.to_sign if entry[0] > today]
+        for _day, contract, chair, firm_id in due:
+            digest = document_wait(contract.pk)
             for party, signer in (
                 (SigningParty.COMMITTEE, chair),
-                (SigningParty.FIRM, self.world.staff[trial.firm_id]),
+                (SigningParty.FIRM, self.world.staff[firm_id]),
             ):
                 self.attempt(
                     f"contract.signed_{party}",
@@ -217,19 +248,31 @@ class Moves:
                     actor=signer,
                     contract=contract,
                     party=party,
-                    document_sha256=contract.document_sha256,
+                    document_sha256=digest,
                     today=today,
                 )
 
     def notices(self, today: date) -> None:
-        contracts = Contract.objects.filter(
+        in_force = Contract.objects.filter(
             status__in=IN_FORCE_STATUSES, terminates_on__isnull=True, **self.district_filter()
-        ).select_related("compound", "firm")
-        # Not the PDF (a few hundred kB each): the services reload what they change.
-        contracts = contracts.defer("document", "terms", "parties")
+        )
+        # One draw per contract in force; only the few that act are loaded (without the
+        # PDF: the services reload what they change).
+        drawn = [
+            (pk, self.rng.random()) for pk in in_force.order_by("pk").values_list("pk", flat=True)
+        ]
+        acting = {pk: draw for pk, draw in drawn if draw < 0.0015}
+        if not acting:
+            return
+        contracts = (
+            Contract.objects.filter(pk__in=acting)
+            .select_related("compound", "firm")
+            .defer("document", "terms", "parties")
+            .order_by("pk")
+        )
         for contract in contracts:
             chair = self.world.chairs.get(contract.compound_id)
-            draw = self.rng.random()
+            draw = acting[contract.pk]
             if contract.status == ContractStatus.HOLDOVER:
                 if draw < 0.0015:
                     self.attempt(
@@ -405,7 +448,7 @@ class Moves:
                 self.handover_plan[handover.pk] = None
 
     def confirm_all(self, handover: Handover, today: date) -> bool:
-        """Both firms confirm every item; True if the handover is complete."""
+        """Both firms confirm every item, one call each; True if the handover is complete."""
         outgoing = self.world.staff[handover.outgoing_firm_id]
         incoming = self.world.staff[handover.incoming_firm_id]
         confirmed = {
@@ -414,24 +457,32 @@ class Moves:
                 "kind", "outgoing_confirmed_on", "incoming_confirmed_on"
             )
         }
-        for kind in HandoverItemKind.values:
-            for side, actor in enumerate((outgoing, incoming)):
-                if confirmed.get(kind, (False, False))[side]:
-                    continue  # confirmed on an earlier try
-                extra = {}
-                if actor is outgoing and kind == HandoverItemKind.FACILITIES:
-                    extra["photos"] = [photo()]
-                if actor is outgoing and kind == HandoverItemKind.FEES:
-                    extra["refund_amount"] = Decimal(self.rng.randint(0, 50000)) / 100
-                self.attempt(
-                    "handover.item_confirmed",
-                    handover_services.handover_confirm,
-                    actor=actor,
-                    handover=handover,
-                    kind=kind,
-                    today=today,
-                    **extra,
+        for side, actor in enumerate((outgoing, incoming)):
+            items = {
+                kind: {}
+                for kind in HandoverItemKind.values
+                # Confirmed on an earlier try: not again.
+                if not confirmed.get(kind, (False, False))[side]
+            }
+            if not items:
+                continue
+            if actor is outgoing and HandoverItemKind.FACILITIES in items:
+                items[HandoverItemKind.FACILITIES]["photos"] = [photo()]
+            if actor is outgoing and HandoverItemKind.FEES in items:
+                items[HandoverItemKind.FEES]["refund_amount"] = (
+                    Decimal(self.rng.randint(0, 50000)) / 100
                 )
+            done = self.attempt(
+                "handover.item_confirmed",
+                handover_services.handover_confirm_items,
+                actor=actor,
+                handover=handover,
+                items=items,
+                today=today,
+            )
+            if done is not None:
+                # Counted per item, as when each was confirmed on its own (attempt counted 1).
+                self.stats["handover.item_confirmed"] += len(done) - 1
         return handover.status == HandoverStatus.COMPLETED
 
 

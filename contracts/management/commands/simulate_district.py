@@ -26,6 +26,14 @@ class Command(BaseCommand):
             help="First simulated day, YYYY-MM-DD (default: the day after the last day the "
             "daily rules ran in this database, or 2027-01-01).",
         )
+        parser.add_argument(
+            "--document-workers",
+            type=int,
+            default=0,
+            help="Render the contract PDFs in this many db_worker processes beside the "
+            "simulation, as production does (PostgreSQL; default 0: as the task backend "
+            "is configured, at once under the test settings).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
         parser.add_argument("--quiet", action="store_true", help="No progress lines.")
 
@@ -48,6 +56,7 @@ class Command(BaseCommand):
             compounds=options["compounds"],
             seed=options["seed"],
             start=start,
+            document_workers=options["document_workers"],
             progress=None if options["quiet"] or options["json"] else progress,
         )
         if options["json"]:
