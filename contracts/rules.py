@@ -14,6 +14,7 @@ from market.dates import add_months
 
 from .daily import each
 from .models import (
+    FILING_DAYS,
     IN_FORCE_STATUSES,
     Contract,
     ContractStatus,
@@ -106,11 +107,12 @@ def open_renewals(today: date) -> dict:
 @daily_rule("contracts.flag_unfiled", order=60)
 def flag_unfiled(today: date) -> dict:
     """Flag contracts not filed with the bureau within 15 days of signing (Beijing art. 63)."""
+    # ``filing_due_on`` is ``signed_on`` + FILING_DAYS: past it when signed before this.
     contracts = Contract.objects.filter(
-        signed_on__isnull=False,
+        signed_on__lt=today - timedelta(days=FILING_DAYS),
         filed_on__isnull=True,
         filing_overdue_on__isnull=True,
         status__in=[ContractStatus.SIGNED, *IN_FORCE_STATUSES],
     )
-    due = [c for c in contracts.defer("document").order_by("pk") if c.filing_due_on < today]
-    return each(due, lambda c: contract_flag_unfiled(contract=c, today=today))
+    contracts = contracts.defer("document", "terms", "parties").order_by("pk")
+    return each(contracts, lambda c: contract_flag_unfiled(contract=c, today=today))

@@ -4,6 +4,7 @@ payments follow in issues #6 and #7)."""
 from .contracts import (
     AMENDMENT_TRANSITIONS,
     CONTRACT_TRANSITIONS,
+    FILING_DAYS,
     IN_FORCE_STATUSES,
     TERM_FIELDS,
     AmendmentStatus,
@@ -45,6 +46,7 @@ __all__ = [
     "ContractStatus",
     "DailyRun",
     "ENGAGEMENT_TRANSITIONS",
+    "FILING_DAYS",
     "FALLBACK_CASE_TRANSITIONS",
     "FallbackCase",
     "FallbackCaseStatus",
