@@ -63,7 +63,7 @@ def document_workers(count: int):
         str(settings.BASE_DIR / "manage.py"),
         "db_worker",
         "--queue-name=default",
-        "--interval=0.02",
+        "--interval=0.1",
         "--no-startup-delay",
         "--no-reload",
         "--verbosity=0",
