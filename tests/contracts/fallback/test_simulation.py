@@ -61,3 +61,42 @@ def test_a_violation_fails_the_command(monkeypatch):
         run(years=0.05, compounds=3, seed=1)
     assert raised.value.returncode == 1
     assert "invariant violations" in str(raised.value)
+
+
+def test_contract_pdfs_rendered_by_a_document_worker_beside_the_simulation():
+    """``--document-workers``: the PDFs come from a ``db_worker`` process on the same
+    database (the database task backend, as in production); the committees sign them the
+    next day. Run as its own process: the task backend is chosen when Django loads."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from contracts.models import Contract
+    from contracts.simulation.documents import _database_url
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DJANGO_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+    command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "simulate_district"]
+    options = ["--years=0.4", "--compounds=15", "--seed=2", "--json", "--document-workers=1"]
+    done = subprocess.run(command + options, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["violations"] == 0 and report["document_workers"] == 1
+    assert report["counts"].get("contract.signed_firm", 0) > 0
+    # Every contract signed was signed on the PDF the worker rendered.
+    signed = Contract.objects.filter(signed_at__isnull=False)
+    assert signed.exists()
+    for contract in signed:
+        hashes = set(contract.signatures.values_list("document_sha256", flat=True))
+        assert hashes == {contract.document_sha256} != {""}
+
+
+def test_document_workers_need_the_database_task_backend():
+    with pytest.raises(CommandError, match="task backend"):
+        run(years=0.05, compounds=3, seed=1, document_workers=1)
