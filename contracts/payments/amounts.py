@@ -59,17 +59,44 @@ def fee_changes(engagement: Engagement) -> list[tuple[date, Decimal]]:
     """The fee in force from each date on, oldest first. A contract's own fee is its
     immutable term (not the engagement's copy); approved amendments take over from their
     effective date."""
-    if engagement.kind != EngagementKind.CONTRACT or engagement.pk is None:
-        return [(engagement.starts_on, engagement.fee)]
+    return fee_changes_of([engagement])[engagement.pk]
+
+
+def fee_changes_of(engagements) -> dict:
+    """``fee_changes`` of many engagements, by engagement pk: one query for all the
+    contracts among them (the daily rule prices a month's invoices together)."""
+    contract_ids = [
+        engagement.pk
+        for engagement in engagements
+        if engagement.kind == EngagementKind.CONTRACT and engagement.pk is not None
+    ]
     # The contract's fee and its amendments in one query (it was the contract, then its
     # approved amendments: two per invoice). The LEFT JOIN gives a contract without
     # amendments one row whose amendment columns are NULL; the few not approved are
     # dropped here (a FilteredRelation costs more to compile than they cost to read).
-    rows = list(
-        Contract.objects.filter(engagement_id=engagement.pk)
-        .order_by("amendments__effective_on", "amendments__id")
-        .values_list("fee", "amendments__status", "amendments__effective_on", "amendments__fee")
+    rows = (
+        Contract.objects.filter(engagement_id__in=contract_ids)
+        .order_by("engagement_id", "amendments__effective_on", "amendments__id")
+        .values_list(
+            "engagement_id",
+            "fee",
+            "amendments__status",
+            "amendments__effective_on",
+            "amendments__fee",
+        )
+        if contract_ids
+        else ()
     )
+    contract_rows: dict = {}
+    for engagement_id, *row in rows:
+        contract_rows.setdefault(engagement_id, []).append(row)
+    return {
+        engagement.pk: _changes(engagement, contract_rows.get(engagement.pk))
+        for engagement in engagements
+    }
+
+
+def _changes(engagement: Engagement, rows) -> list[tuple[date, Decimal]]:
     if not rows:
         return [(engagement.starts_on, engagement.fee)]
     changes = [(engagement.starts_on, rows[0][0])]
@@ -79,14 +106,18 @@ def fee_changes(engagement: Engagement) -> list[tuple[date, Decimal]]:
     return changes
 
 
-def invoice_lines(engagement: Engagement, month: date, *, until: date | None = None) -> list[Line]:
-    """One line per fee in force over the days served in ``month``."""
+def invoice_lines(
+    engagement: Engagement, month: date, *, until: date | None = None, changes=None
+) -> list[Line]:
+    """One line per fee in force over the days served in ``month``. ``changes`` are the
+    engagement's ``fee_changes`` when the caller read them already (for many at once)."""
     window = served_days(engagement, month, until=until)
     if window is None:
         return []
     first, last = window
     days_in_month = Decimal(calendar.monthrange(month.year, month.month)[1])
-    changes = fee_changes(engagement)
+    if changes is None:
+        changes = fee_changes(engagement)
     lines = []
     for index, (since, fee) in enumerate(changes):
         next_since = changes[index + 1][0] if index + 1 < len(changes) else None

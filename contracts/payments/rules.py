@@ -7,40 +7,21 @@ from datetime import date, timedelta
 from django.db.models import Exists, F, OuterRef, Q
 
 from contracts.daily import each
-from contracts.models import Engagement, EngagementPhase
+from contracts.models import EngagementPhase
 from market.daily import daily_rule
 
 from .amounts import month_start
 from .models import Invoice, InvoiceRefund, InvoiceStatus
-from .services import invoice_issue, invoice_refund_unserved
+from .services import invoice_refund_unserved, invoices_issue_for_month
 
 
 @daily_rule("payments.issue_invoices", order=80)
 def issue_invoices(today: date) -> dict:
     """Invoice every live engagement with a fee (contracts, paid trials, fallback at the
     fallback fee) for the current month, once: an existing invoice is left alone."""
-    period = month_start(today)
-    engagements = (
-        Engagement.objects.filter(phase=EngagementPhase.LIVE, fee__gt=0)
-        # A live engagement whose planned term ended before this month (kept live while
-        # it hands over) owes nothing more: ``invoice_lines`` stops at ``ends_on``. Left
-        # in, it was locked and re-priced every day only to return None.
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period))
-        .exclude(
-            Exists(
-                Invoice.objects.filter(engagement=OuterRef("pk"), period_start=period).exclude(
-                    status=InvoiceStatus.VOID
-                )
-            )
-        )
-        .order_by("pk")
-    )
-    return each(
-        engagements,
-        lambda engagement: (
-            invoice_issue(engagement=engagement, month=today, today=today) is not None
-        ),
-    )
+    # Set-based: a few statements per batch of engagements, not five (and a savepoint)
+    # per invoice — on the first of the month it issued one for every live engagement.
+    return invoices_issue_for_month(month=today, today=today)
 
 
 # How long after its last day served an invoice stays a candidate for settling. Every

@@ -2,21 +2,25 @@
 refunds, void. Every status change goes through here — the daily rules, the payment
 page, the webhook and the reconciliation command call the same functions."""
 
+import logging
 from datetime import date, datetime
 from decimal import Decimal
 
 import stripe
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Engagement
+from contracts.daily import each
+from contracts.models import Engagement, EngagementPhase
 from contracts.services.common import instance_sync, lock_row, status_move
+from market.models import Event
 from market.permissions import can_pay_invoice, require
-from market.services.events import event_record
+from market.services.events import event_build, event_record
 
-from .amounts import invoice_lines, month_start, total
+from .amounts import fee_changes_of, invoice_lines, month_start, total
 from .gateway import CURRENCY, stripe_client
 from .models import (
     INVOICE_TRANSITIONS,
@@ -31,6 +35,8 @@ NOT_OPEN = _("This invoice is no longer open for payment.")
 NO_CARD = _("Enter your card details.")
 STRIPE_UNAVAILABLE = _("The payment service could not be reached. Nothing was charged; try again.")
 CARD_DECLINED = _("The card was declined: %(reason)s")
+
+logger = logging.getLogger(__name__)
 
 
 def from_fen(fen: int) -> Decimal:
@@ -99,14 +105,26 @@ def invoice_issue(*, engagement: Engagement, month: date, today: date, until: da
     )
     if existing is not None:
         return existing
-    lines = invoice_lines(engagement, period, until=until)
-    amount = total(lines)
-    if amount <= 0:
+    invoice = _invoice_build(
+        engagement, period, today=today, lines=invoice_lines(engagement, period, until=until)
+    )
+    if invoice is None:
         return None
     # No savepoint around the insert: under the lock above a second issuer finds this
     # invoice instead of inserting. The unique constraint still refuses a duplicate from
     # a writer that skipped the lock (IntegrityError; the caller's transaction rolls back).
-    invoice = Invoice.objects.create(
+    invoice.save(force_insert=True)
+    _issued_event(invoice).save()
+    return invoice
+
+
+def _invoice_build(engagement: Engagement, period: date, *, today: date, lines) -> Invoice | None:
+    """The unsaved invoice for ``lines`` (None when nothing is owed): what both ways of
+    issuing insert."""
+    amount = total(lines)
+    if amount <= 0:
+        return None
+    return Invoice(
         engagement=engagement,
         period_start=period,
         served_from=lines[0].start,
@@ -115,14 +133,116 @@ def invoice_issue(*, engagement: Engagement, month: date, today: date, until: da
         lines=[line.as_json() for line in lines],
         issued_on=today,
     )
-    _record(
-        invoice,
+
+
+def _issued_event(invoice: Invoice):
+    return event_build(
         actor=None,
         action="invoice.issued",
+        target=invoice,
+        compound=invoice.engagement.compound,
         after=InvoiceStatus.OPEN,
-        data={"amount": str(amount), "month": period.strftime("%Y-%m")},
+        data={"amount": str(invoice.amount), "month": invoice.period_start.strftime("%Y-%m")},
     )
-    return invoice
+
+
+# Engagements issued together: one lock query, one INSERT of invoices and one of events
+# per batch. Bounds the statements' size and what one failure sends down the slow path.
+ISSUE_BATCH_SIZE = 200
+
+
+def invoices_issue_for_month(*, month: date, today: date, engagements=None) -> dict:
+    """Issue the month's invoices of many engagements set-based: per batch, a fixed number
+    of statements however many invoices. The same invoices and events as ``invoice_issue``
+    on each; ``engagements`` defaults to every live one with a fee still serving by
+    ``month`` and not invoiced for it yet.
+
+    Returns the daily rules' summary: ``done`` lists the engagements that have their
+    invoice (issued now, or found issued under the lock), ``failed`` those that raised.
+    A batch that fails as a whole (a bad row, a duplicate from a writer that skipped the
+    lock) is rolled back and issued again one engagement at a time, each in its own
+    savepoint, so one bad engagement does not hold up the others."""
+    period = month_start(month)
+    if engagements is None:
+        engagements = issue_candidates(period)
+    if isinstance(engagements, QuerySet):
+        ids = list(engagements.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted({engagement.pk for engagement in engagements})
+    done, failed = [], []
+    for index in range(0, len(ids), ISSUE_BATCH_SIZE):
+        batch = ids[index : index + ISSUE_BATCH_SIZE]
+        try:
+            with transaction.atomic():
+                done += _issue_batch(batch, period=period, today=today)
+        except Exception:
+            logger.exception("issuing %s invoices in bulk failed; one by one", period)
+            summary = each(
+                Engagement.objects.filter(pk__in=batch).order_by("pk"),
+                lambda engagement: (
+                    invoice_issue(engagement=engagement, month=period, today=today) is not None
+                ),
+            )
+            done += summary["done"]
+            failed += summary.get("failed", [])
+    summary = {"done": done}
+    if failed:
+        summary["failed"] = failed
+    return summary
+
+
+def issue_candidates(period: date):
+    """The engagements ``invoices_issue_for_month`` looks at for ``period`` by default."""
+    return (
+        Engagement.objects.filter(phase=EngagementPhase.LIVE, fee__gt=0)
+        # A live engagement whose planned term ended before this month (kept live while
+        # it hands over) owes nothing more: ``invoice_lines`` stops at ``ends_on``. Left
+        # in, it was locked and re-priced every day only to return None.
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period))
+        .exclude(
+            Exists(
+                Invoice.objects.filter(engagement=OuterRef("pk"), period_start=period).exclude(
+                    status=InvoiceStatus.VOID
+                )
+            )
+        )
+        .order_by("pk")
+    )
+
+
+def _issue_batch(ids: list[int], *, period: date, today: date) -> list[int]:
+    """``invoice_issue`` for each of ``ids`` in five statements. Returns the engagements
+    that have their invoice."""
+    # Locked in pk order, as the rule issued them one by one: two runs at once take the
+    # locks in the same order and so cannot deadlock; the second waits, then finds the
+    # first's invoices below.
+    engagements = list(
+        Engagement.objects.select_for_update(of=("self",))
+        .select_related("compound__street_office")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    # A statement of its own after the locks, as in ``invoice_issue``: it sees invoices
+    # a concurrent issuer committed while this one waited.
+    issued = set(
+        Invoice.objects.filter(engagement_id__in=ids, period_start=period)
+        .exclude(status=InvoiceStatus.VOID)
+        .values_list("engagement_id", flat=True)
+    )
+    pending = [engagement for engagement in engagements if engagement.pk not in issued]
+    changes = fee_changes_of(pending)
+    invoices = []
+    for engagement in pending:
+        lines = invoice_lines(engagement, period, changes=changes[engagement.pk])
+        invoice = _invoice_build(engagement, period, today=today, lines=lines)
+        if invoice is not None:
+            invoices.append(invoice)
+    if invoices:
+        Invoice.objects.bulk_create(invoices)
+        # The append-only event log allows a plain INSERT of all the rows.
+        Event.objects.bulk_create(_issued_event(invoice) for invoice in invoices)
+    new = {invoice.engagement_id for invoice in invoices}
+    return [engagement.pk for engagement in engagements if engagement.pk in issued | new]
 
 
 # --- Payment state (webhooks, reconciliation) -----------------------------------------

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contracts.models import AmendmentStatus, ContractAmendment, EngagementPhase
+from contracts.payments import services
 from contracts.payments.models import Invoice, InvoiceRefund, InvoiceStatus
 from contracts.payments.rules import (
     SETTLE_LOOKBACK_DAYS,
@@ -33,8 +34,11 @@ D = Decimal
 # insert the event row. It was 12 (savepoints, the contract, its amendments, the
 # compound and the street office each on their own).
 ISSUE_QUERIES = 5
-# The daily rule adds each invoice's savepoint (``each``: SAVEPOINT, RELEASE).
-RULE_QUERIES_PER_INVOICE = ISSUE_QUERIES + 2
+# The daily rule issues a batch of engagements at once: its savepoint (SAVEPOINT,
+# RELEASE), the lock of the batch's engagements, the month's invoices already issued,
+# the contracts' fees with their amendments, one INSERT of the invoices, one of the
+# events — however many invoices. It was ISSUE_QUERIES + 2 per invoice.
+RULE_QUERIES_PER_BATCH = 7
 
 
 @pytest.fixture
@@ -71,7 +75,9 @@ def test_issuing_a_monthly_invoice_takes_five_queries(signed_contract, django_as
         assert invoice_issue(engagement=engagement, month=month, today=month).pk == invoice.pk
 
 
-def test_the_daily_rule_costs_a_fixed_number_of_queries_per_invoice(compound, firm, other_compound):
+def test_the_daily_rule_costs_a_fixed_number_of_queries_per_batch(
+    compound, firm, other_compound, monkeypatch
+):
     ContentType.objects.get_for_model(Invoice)
     today = date(2026, 3, 1)
     make_engagement(compound, firm)
@@ -83,8 +89,14 @@ def test_the_daily_rule_costs_a_fixed_number_of_queries_per_invoice(compound, fi
     with CaptureQueriesContext(connection) as four:
         # The first engagement is invoiced already: not a candidate again.
         assert len(issue_invoices(today)["done"]) == 4
-    assert len(four) - len(one) == 3 * RULE_QUERIES_PER_INVOICE
-    assert len(one) == 1 + RULE_QUERIES_PER_INVOICE  # the candidate query, once
+    # The candidate query, once, and one batch: the same for one invoice as for four.
+    assert len(one) == len(four) == 1 + RULE_QUERIES_PER_BATCH
+    assert Invoice.objects.count() == Event.objects.filter(action="invoice.issued").count() == 5
+    # In batches of two: five invoices in three batches.
+    monkeypatch.setattr(services, "ISSUE_BATCH_SIZE", 2)
+    with CaptureQueriesContext(connection) as five:
+        assert len(issue_invoices(date(2026, 4, 1))["done"]) == 5
+    assert len(five) == 1 + 3 * RULE_QUERIES_PER_BATCH
 
 
 def _paid_invoice(engagement, period, *, intent):
