@@ -18,10 +18,13 @@ from . import documents
 from .clock import simulated_clock, simulation_settings
 from .invariant import continuity_gaps, coverage_check
 from .moves import Moves
+from .statistics import statistics_refresh
 from .world import World, new_tag
 
 logger = logging.getLogger(__name__)
 MAX_LISTED_VIOLATIONS = 20
+# How often the tables autovacuum would analyse are analysed (contracts.simulation.statistics).
+STATISTICS_EVERY_DAYS = 7
 
 
 @dataclass
@@ -141,6 +144,10 @@ def simulate(
             moves.answer_requests(today)
             moves.request_trials(today)
             timings["moves"] += time.monotonic() - tick
+            if offset % STATISTICS_EVERY_DAYS == 0:
+                tick = time.monotonic()
+                statistics_refresh()
+                timings["analyze"] += time.monotonic() - tick
             tick = time.monotonic()
             check = coverage_check(district=world.district, day=today)
             timings["check"] += time.monotonic() - tick
