@@ -41,7 +41,11 @@ def lock_for_change(instance, *, related=()):
     """Lock the compound first, then ``instance``'s row: every service takes the two locks in
     this order, so two changes of one compound cannot deadlock. Returns (compound, locked)."""
     compound = lock_compound(instance.compound_id)
-    return compound, lock_row(instance, related=related)
+    locked = lock_row(instance, related=related)
+    # The locked compound (street office and district joined) serves ``locked.compound``:
+    # event rows and e-mails read it, and a lazy load cost two queries per service.
+    locked.compound = compound
+    return compound, locked
 
 
 def status_move(obj, *, table: dict[str, set[str]], target: str, model: str) -> str:
@@ -83,12 +87,13 @@ def today_or(today):
 
 
 def committee_emails(committee: Committee) -> list[str]:
-    return sorted({m.email for m in committee.members.filter(left_on__isnull=True) if m.email})
+    emails = committee.members.filter(left_on__isnull=True).values_list("email", flat=True)
+    return sorted(set(emails) - {"", None})
 
 
 def firm_emails(firm: Firm) -> list[str]:
-    admins = firm.members.filter(left_on__isnull=True, role=FirmRole.ADMIN).select_related("user")
-    return sorted({firm.email, *(m.user.email for m in admins)} - {""})
+    admins = firm.members.filter(left_on__isnull=True, role=FirmRole.ADMIN)
+    return sorted({firm.email, *admins.values_list("user__email", flat=True)} - {"", None})
 
 
 def absolute_url(name: str, *args) -> str:

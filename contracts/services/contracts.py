@@ -118,9 +118,10 @@ def sync_contract(original: Contract, locked: Contract) -> Contract:
     return instance_sync(original, locked, fields=SYNCED_FIELDS)
 
 
-def contract_number(*, vote: Vote) -> str:
+def contract_number(*, vote: Vote, earlier: int | None = None) -> str:
+    """``earlier``: how many contracts the vote already has, when the caller knows."""
     district = vote.compound.street_office.district
-    attempt = vote.contracts.count() + 1
+    attempt = (vote.contracts.count() if earlier is None else earlier) + 1
     return f"WY{district.code}-{vote.vote_on:%Y}-{vote.pk:05d}-{attempt}"
 
 
@@ -147,9 +148,16 @@ def contract_generate(
         .select_related("trial", "firm", "committee")
         .get(pk=vote.pk)
     )
+    # The locked compound (street office and district joined) for the number, the parties
+    # and the event row, instead of lazy loads of the same row.
+    vote.compound = compound
+    if vote.committee.compound_id == compound.pk:
+        vote.committee.compound = compound
     if vote.kind != VoteKind.HIRE or vote.status != VoteStatus.PASSED:
         raise ValidationError(VOTE_NOT_PASSED)
-    if vote.contracts.exclude(status=ContractStatus.CANCELLED).exists():
+    # One read serves the "already generated" check and the number's attempt counter.
+    earlier = list(vote.contracts.values_list("status", flat=True))
+    if any(status != ContractStatus.CANCELLED for status in earlier):
         raise ValidationError(CONTRACT_EXISTS)
     if term_years not in (1, 2, 3):
         raise ValidationError({"term_years": TERM_YEARS_RANGE})
@@ -171,7 +179,7 @@ def contract_generate(
     fee = Decimal(str(terms.get("fee")))
     area = compound.exclusive_area
     contract = Contract(
-        number=contract_number(vote=vote),
+        number=contract_number(vote=vote, earlier=len(earlier)),
         compound=compound,
         committee=vote.committee,
         firm=vote.firm,
@@ -270,7 +278,9 @@ def contract_sign(
         raise ValidationError(DOCUMENT_PENDING, code="document_pending")
     if document_sha256 != locked.document_sha256:
         raise ValidationError(DOCUMENT_CHANGED, code="document_changed")
-    if locked.signatures.filter(party=party).exists():
+    # Who has signed, read once for both checks (the contract row is locked).
+    signed = set(locked.signatures.values_list("party", flat=True))
+    if party in signed:
         raise ValidationError(
             ALREADY_SIGNED % {"party": SigningParty(party).label}, code="already_signed"
         )
@@ -292,7 +302,7 @@ def contract_sign(
         data={"ip": ip_address or ""},
     )
     other = SigningParty.FIRM if party == SigningParty.COMMITTEE else SigningParty.COMMITTEE
-    if not locked.signatures.filter(party=other).exists():
+    if other not in signed:
         email_after_commit(
             recipients=firm_emails(locked.firm)
             if other == SigningParty.FIRM
@@ -305,7 +315,6 @@ def contract_sign(
         return sync_contract(contract, locked)
     # Both parties have signed: the contract is concluded.
     before = move_contract(locked, ContractStatus.SIGNED)
-    trial = locked.trial
     locked.engagement = engagement_open(
         compound=compound,
         kind=EngagementKind.CONTRACT,
@@ -323,7 +332,7 @@ def contract_sign(
         target=locked,
         before={"status": before},
         after={"status": locked.status, "starts_on": locked.starts_on.isoformat()},
-        data={"trial": trial.pk if trial else None},
+        data={"trial": locked.trial_id},
     )
     email_after_commit(
         recipients=committee_emails(locked.committee) + firm_emails(locked.firm),
@@ -370,7 +379,7 @@ def contract_cancel(*, actor, contract: Contract, reason: str) -> Contract:
 
 @transaction.atomic
 def contract_start(*, contract: Contract, today: date, actor=None) -> Contract:
-    _compound, locked = lock_contract(contract)
+    compound, locked = lock_contract(contract)
     before = move_contract(locked, ContractStatus.ACTIVE)
     if today < locked.starts_on:
         raise ValidationError(
@@ -381,6 +390,7 @@ def contract_start(*, contract: Contract, today: date, actor=None) -> Contract:
         on=today,
         actor=actor,
         reason=f"contract {locked.number} in force",
+        compound=compound,
     )
     locked.save(update_fields=["status"])
     event_record(

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -47,14 +48,16 @@ def engagement_check_slot(*, compound: Compound, starts_on: date, exclude=None) 
     engagements = compound.engagements.all()
     if exclude is not None:
         engagements = engagements.exclude(pk=exclude.pk)
-    if engagements.filter(phase=EngagementPhase.UPCOMING).exists():
-        raise ValidationError(SLOT_TAKEN % {"compound": compound.name}, code="slot_taken")
-    live = (
-        engagements.filter(phase=EngagementPhase.LIVE)
-        .exclude(kind=EngagementKind.FALLBACK)
-        .select_related("firm")
-        .first()
+    # One query for both obstacles (a compound has at most a few such rows).
+    obstacles = list(
+        engagements.filter(
+            Q(phase=EngagementPhase.UPCOMING)
+            | (Q(phase=EngagementPhase.LIVE) & ~Q(kind=EngagementKind.FALLBACK))
+        ).select_related("firm")
     )
+    if any(e.phase == EngagementPhase.UPCOMING for e in obstacles):
+        raise ValidationError(SLOT_TAKEN % {"compound": compound.name}, code="slot_taken")
+    live = next((e for e in obstacles if e.phase == EngagementPhase.LIVE), None)
     if live is None:
         return
     if live.ends_on is None:
@@ -105,10 +108,14 @@ def _move(engagement: Engagement, phase: str) -> Engagement:
     return locked
 
 
-def engagement_start(*, engagement: Engagement, on: date, actor=None, reason: str) -> Engagement:
+def engagement_start(
+    *, engagement: Engagement, on: date, actor=None, reason: str, compound: Compound | None = None
+) -> Engagement:
     """The engagement goes live; a live fallback engagement it replaces ends the day
-    before; the compound's management status follows."""
-    compound = lock_compound(engagement.compound_id)
+    before; the compound's management status follows. A caller already holding the
+    compound's lock passes the locked ``compound`` to spare locking it again."""
+    if compound is None or compound.pk != engagement.compound_id:
+        compound = lock_compound(engagement.compound_id)
     if engagement.kind != EngagementKind.FALLBACK:
         for fallback in compound.engagements.filter(
             phase=EngagementPhase.LIVE, kind=EngagementKind.FALLBACK

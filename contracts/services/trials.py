@@ -68,7 +68,11 @@ REMINDER_DAYS = 7
 
 
 def _lock(trial: Trial) -> tuple[Compound, Trial]:
-    return lock_for_change(trial, related=("firm", "committee", "offer", "engagement"))
+    compound, locked = lock_for_change(trial, related=("firm", "committee", "engagement"))
+    if locked.engagement is not None:
+        # The engagement services read its compound (and district): give them the locked one.
+        locked.engagement.compound = compound
+    return compound, locked
 
 
 def _move(trial: Trial, target: str) -> str:
@@ -269,12 +273,16 @@ def trial_withdraw(*, actor, trial: Trial, reason: str = "", today: date | None 
 @transaction.atomic
 def trial_start(*, trial: Trial, today: date, actor=None) -> Trial:
     """Start an accepted trial on (or after) its start date; the compound goes on trial."""
-    _compound, locked = _lock(trial)
+    compound, locked = _lock(trial)
     before = _move(locked, TrialStatus.ACTIVE)
     if today < locked.starts_on:
         raise ValidationError(NOT_YET % {"date": day_text(locked.starts_on)})
     engagement_start(
-        engagement=locked.engagement, on=today, actor=actor, reason=f"trial {locked.pk} started"
+        engagement=locked.engagement,
+        on=today,
+        actor=actor,
+        reason=f"trial {locked.pk} started",
+        compound=compound,
     )
     locked.save(update_fields=["status"])
     event_record(

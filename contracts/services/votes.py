@@ -256,8 +256,9 @@ def vote_annul(*, actor, vote: Vote, reason: str) -> Vote:
     if actor is not None:
         require(can_file_contract(actor, vote.compound))
     reason = required_reason(reason, ANNUL_REASON_REQUIRED)
-    lock_compound(vote.compound_id)
-    locked = lock_row(vote)
+    compound = lock_compound(vote.compound_id)
+    locked = lock_row(vote, related=("committee", "firm"))
+    locked.compound = compound  # locked, with the street office the event row needs
     before = status_move(locked, table=VOTE_TRANSITIONS, target=VoteStatus.ANNULLED, model="vote")
     if locked.contracts.exclude(status=ContractStatus.CANCELLED).exists():
         raise ValidationError(CONTRACT_EXISTS)

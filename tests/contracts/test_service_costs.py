@@ -1,0 +1,89 @@
+"""What each lifecycle service costs in queries. The district simulation runs them for
+every compound, so one query more here is thousands more there. The ceilings are the
+counts measured when they were set (SAVEPOINT/RELEASE of the service's own transaction
+included); raise one only for a reason."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+
+from contracts.models import Contract, SigningParty, Trial, Vote
+from contracts.services.contracts import contract_sign, contract_start
+from contracts.services.trials import trial_accept, trial_end, trial_start
+from market.models import Compound, Event
+
+from .conftest import TODAY, record_hire_vote, request_trial, sign_both
+
+
+@pytest.fixture(autouse=True)
+def _content_types_cached(db):
+    # The event log looks each content type up once per process; count the service's own.
+    for model in (Trial, Vote, Contract, Compound):
+        ContentType.objects.get_for_model(model)
+
+
+def test_trial_request(committee_member, compound, offer, django_assert_max_num_queries):
+    request_trial(committee_member, compound, offer)  # the actor's roles, read once
+    Trial.objects.all().delete()
+    with django_assert_max_num_queries(12):
+        request_trial(committee_member, compound, offer)
+    assert Event.objects.filter(action="trial.requested").count() == 2
+
+
+def test_trial_accept(requested_trial, firm_admin, django_assert_max_num_queries):
+    with django_assert_max_num_queries(14):
+        trial = trial_accept(actor=firm_admin, trial=requested_trial, today=TODAY)
+    assert trial.engagement is not None
+
+
+def test_trial_start(accepted_trial, django_assert_max_num_queries):
+    with django_assert_max_num_queries(18):
+        trial_start(trial=accepted_trial, today=accepted_trial.starts_on)
+    assert Event.objects.filter(action="trial.started").exists()
+
+
+def test_trial_end(active_trial, django_assert_max_num_queries):
+    with django_assert_max_num_queries(18):
+        trial_end(trial=active_trial, today=active_trial.ends_on + timedelta(days=1))
+    assert Event.objects.filter(action="trial.ended").exists()
+
+
+def test_vote_record(active_trial, committee_member, django_assert_max_num_queries):
+    with django_assert_max_num_queries(9):
+        record_hire_vote(committee_member, active_trial)
+    assert Event.objects.filter(action="vote.recorded").exists()
+
+
+def test_contract_sign_first_and_second(
+    draft_contract, committee_member, firm_admin, django_assert_max_num_queries
+):
+    day = draft_contract.starts_on - timedelta(days=1)
+    with django_assert_max_num_queries(10):
+        contract_sign(
+            actor=committee_member,
+            contract=draft_contract,
+            party=SigningParty.COMMITTEE,
+            document_sha256=draft_contract.document_sha256,
+            today=day,
+        )
+    with django_assert_max_num_queries(19):
+        contract = contract_sign(
+            actor=firm_admin,
+            contract=draft_contract,
+            party=SigningParty.FIRM,
+            document_sha256=draft_contract.document_sha256,
+            today=day,
+        )
+    assert contract.status == "signed"
+    assert Event.objects.filter(action="contract.concluded").exists()
+
+
+def test_contract_start(
+    draft_contract, committee_member, firm_admin, django_assert_max_num_queries
+):
+    contract = sign_both(draft_contract, committee_member, firm_admin)
+    trial_end(trial=contract.trial, today=contract.starts_on)  # the trial firm steps aside
+    with django_assert_max_num_queries(20):
+        contract_start(contract=contract, today=contract.starts_on)
+    assert Event.objects.filter(action="contract.started").exists()
