@@ -278,7 +278,9 @@ def coverage_snapshot_take(*, today: date) -> list[int]:
     }
     # One query for the day's existing rows and one INSERT for the rest, whatever the
     # number of districts (a get_or_create per district cost four round trips each).
-    recorded = set(CoverageSnapshot.objects.filter(date=today).values_list("district_id", flat=True))
+    recorded = set(
+        CoverageSnapshot.objects.filter(date=today).values_list("district_id", flat=True)
+    )
     written = [
         district_id
         for district_id in District.objects.values_list("pk", flat=True).order_by("pk")
