@@ -121,14 +121,11 @@ def open_handovers(today: date) -> dict:
 
 
 def _later_engagement_of_another_firm():
-    return (
-        Engagement.objects.filter(
-            compound=OuterRef("compound"),
-            phase__in=[EngagementPhase.LIVE, EngagementPhase.ENDED],
-            starts_on__gt=OuterRef("starts_on"),
-        )
-        .exclude(firm=OuterRef("firm"))
-    )
+    return Engagement.objects.filter(
+        compound=OuterRef("compound"),
+        phase__in=[EngagementPhase.LIVE, EngagementPhase.ENDED],
+        starts_on__gt=OuterRef("starts_on"),
+    ).exclude(firm=OuterRef("firm"))
 
 
 @daily_rule("fallback.handovers_overdue", order=70)
