@@ -30,29 +30,27 @@ class ExtensionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class HandoverConfirmForm(forms.Form):
+class HandoverRefundForm(forms.Form):
+    """The refund of prepaid fees the outgoing side states with the fees item."""
+
+    refund_amount = forms.DecimalField(
+        label=_("Prepaid fees to refund (¥)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
+
+
+class HandoverConfirmForm(HandoverRefundForm):
     kind = forms.ChoiceField(label=_("Item"), choices=HandoverItemKind.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
-    refund_amount = forms.DecimalField(
-        label=_("Prepaid fees to refund (¥)"),
-        required=False,
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-    )
+    field_order = ["kind", "note", "refund_amount"]
 
 
-class HandoverConfirmAllForm(forms.Form):
+class HandoverConfirmAllForm(HandoverRefundForm):
     """A firm confirms every item still open for its side in one submission; the refund
     is asked of the outgoing side only (the photos come with the request's files)."""
-
-    refund_amount = forms.DecimalField(
-        label=_("Prepaid fees to refund (¥)"),
-        required=False,
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-    )
 
     def __init__(self, *args, side: str | None = None, **kwargs):
         kwargs.setdefault("prefix", "all")

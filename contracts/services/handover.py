@@ -255,6 +255,37 @@ def handover_confirm_items(
     return chosen
 
 
+NOTHING_LEFT = _("Your firm has already confirmed every item.")
+
+
+@transaction.atomic
+def handover_confirm_remaining(
+    *, actor, handover: Handover, photos=(), refund_amount=None, today: date | None = None
+) -> list[HandoverItem]:
+    """A firm confirms every item its side has not confirmed yet, in one go (the
+    handover page's "confirm all"): the photos go with the facilities item and the refund
+    with the fees item, both asked of the outgoing side only. Which items remain is read
+    under the lock, so a colleague's confirmation a moment earlier is not repeated."""
+    locked = _lock(handover)
+    side = handover_side_of(actor, locked)
+    if side is None:
+        raise PermissionDenied(NOT_A_PARTY)
+    if locked.status == HandoverStatus.COMPLETED:
+        raise ValidationError(ALREADY_DONE)
+    remaining = locked.items.filter(**{f"{side}_confirmed_on__isnull": True})
+    items = {kind: {} for kind in remaining.values_list("kind", flat=True)}
+    if not items:
+        raise ValidationError(NOTHING_LEFT)
+    if side == "outgoing":
+        if HandoverItemKind.FACILITIES in items:
+            items[HandoverItemKind.FACILITIES]["photos"] = photos
+        if HandoverItemKind.FEES in items:
+            items[HandoverItemKind.FEES]["refund_amount"] = refund_amount
+    confirmed = handover_confirm_items(actor=actor, handover=locked, items=items, today=today)
+    handover.status = locked.status
+    return confirmed
+
+
 def _checked_photos(item: HandoverItem, *, side: str, photos) -> list:
     """The photos given for ``item``, checked; the outgoing side must show the facilities
     (unless photos were attached before)."""

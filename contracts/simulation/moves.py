@@ -462,27 +462,26 @@ class Moves:
             )
         }
         for side, actor in enumerate((outgoing, incoming)):
-            items = {
-                kind: {}
+            # Confirmed on an earlier try: not again (the service confirms what is left).
+            left = [
+                kind
                 for kind in HandoverItemKind.values
-                # Confirmed on an earlier try: not again.
-                if not confirmed.get(kind, (False, False))[side]
-            }
-            if not items:
+                if not confirmed.get(kind, (False,) * 2)[side]
+            ]
+            if not left:
                 continue
-            if actor is outgoing and HandoverItemKind.FACILITIES in items:
-                items[HandoverItemKind.FACILITIES]["photos"] = [photo()]
-            if actor is outgoing and HandoverItemKind.FEES in items:
-                items[HandoverItemKind.FEES]["refund_amount"] = (
-                    Decimal(self.rng.randint(0, 50000)) / 100
-                )
+            extra = {}
+            if actor is outgoing and HandoverItemKind.FACILITIES in left:
+                extra["photos"] = [photo()]
+            if actor is outgoing and HandoverItemKind.FEES in left:
+                extra["refund_amount"] = Decimal(self.rng.randint(0, 50000)) / 100
             done = self.attempt(
                 "handover.item_confirmed",
-                handover_services.handover_confirm_items,
+                handover_services.handover_confirm_remaining,
                 actor=actor,
                 handover=handover,
-                items=items,
                 today=today,
+                **extra,
             )
             if done is not None:
                 # Counted per item, as when each was confirmed on its own (attempt counted 1).

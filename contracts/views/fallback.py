@@ -3,7 +3,7 @@ overdue handovers, its designation and extension forms; the handover checklist f
 firms and the committee."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -40,7 +40,6 @@ from ..models import (
     FallbackDesignation,
     Handover,
     HandoverItemKind,
-    HandoverStatus,
     WrittenWarning,
 )
 from ..services.fallback import (
@@ -55,7 +54,7 @@ from ..services.fallback import (
 )
 from ..services.handover import (
     handover_confirm,
-    handover_confirm_items,
+    handover_confirm_remaining,
     handover_enforce,
     handover_refuse,
 )
@@ -314,7 +313,7 @@ def handover_confirm_view(request, pk: int):
             kind=data["kind"],
             note=data["note"],
             photos=request.FILES.getlist("photos"),
-            refund_amount=data["refund_amount"],
+            refund_amount=data.get("refund_amount"),  # asked of the outgoing side only
         ),
         done=redirect("handover_detail", pk=handover.pk),
         failed=lambda form: _handover_page(request, handover, confirm_form=form, status=400),
@@ -333,20 +332,12 @@ def handover_confirm_all_view(request, pk: int):
     form = HandoverConfirmAllForm(request.POST, side=side)
 
     def confirm(data):
-        kinds = list(
-            handover.items.filter(**{f"{side}_confirmed_on__isnull": True}).values_list(
-                "kind", flat=True
-            )
+        return handover_confirm_remaining(
+            actor=request.user,
+            handover=handover,
+            photos=request.FILES.getlist("all-photos"),
+            refund_amount=data.get("refund_amount"),  # asked of the outgoing side only
         )
-        if not kinds and handover.status != HandoverStatus.COMPLETED:
-            raise ValidationError(_("Your firm has already confirmed every item."))
-        items = {kind: {} for kind in kinds}
-        if side == "outgoing":
-            if HandoverItemKind.FACILITIES in items:
-                items[HandoverItemKind.FACILITIES]["photos"] = request.FILES.getlist("all-photos")
-            if HandoverItemKind.FEES in items:
-                items[HandoverItemKind.FEES]["refund_amount"] = data["refund_amount"]
-        return handover_confirm_items(actor=request.user, handover=handover, items=items)
 
     return post_action(
         request,

@@ -196,3 +196,29 @@ def test_other_roles_cannot_confirm_all(client, handover, firm_staff, committee_
     login(client, committee_member)
     assert client.get(url).status_code == 405
     assert nothing_confirmed(handover)
+
+
+def test_confirming_what_is_left_reads_the_items_under_the_lock(
+    handover, outgoing_admin, operator_admin
+):
+    """A colleague confirmed the keys a moment earlier: "confirm all" confirms the rest
+    and does not confirm the keys again."""
+    from contracts.services.handover import handover_confirm_remaining
+
+    today = handover.opened_on + timedelta(days=2)
+    handover_confirm_items(
+        actor=operator_admin, handover=handover, items=[HandoverItemKind.KEYS], today=today
+    )
+    confirmed = handover_confirm_remaining(actor=operator_admin, handover=handover, today=today)
+    assert [item.kind for item in confirmed] == [k for k in KINDS if k != HandoverItemKind.KEYS]
+    assert Event.objects.filter(action="handover.item_confirmed").count() == len(KINDS)
+    with pytest.raises(ValidationError, match="已确认全部交接事项"):
+        handover_confirm_remaining(actor=operator_admin, handover=handover, today=today)
+    everything = handover_confirm_remaining(
+        actor=outgoing_admin,
+        handover=handover,
+        photos=[png_upload()],
+        refund_amount="0",
+        today=today,
+    )
+    assert len(everything) == len(KINDS) and handover.status == HandoverStatus.COMPLETED
