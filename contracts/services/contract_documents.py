@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _t
+from django_tasks import TaskResultStatus
 
 from market.services.events import event_record
 
@@ -26,10 +27,14 @@ logger = logging.getLogger(__name__)
 
 def contract_document_request(*, contract: Contract) -> None:
     """Ask for ``contract``'s PDF. Call inside the transaction that generated it: with the
-    database task backend the task becomes visible to the worker when it commits."""
+    database task backend the task becomes visible to the worker when it commits. Where
+    tasks run at once (the tests, a simulation without document workers) the PDF exists
+    on return, and ``contract`` carries it."""
     from ..tasks import render_contract_document  # the tasks module imports the rules
 
-    render_contract_document.enqueue(contract_id=contract.pk)
+    result = render_contract_document.enqueue(contract_id=contract.pk)
+    if result.status == TaskResultStatus.SUCCESSFUL:
+        contract.refresh_from_db(fields=["document", "document_sha256"])
 
 
 def contract_document_render(*, contract_id: int) -> bool:

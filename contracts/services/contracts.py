@@ -217,8 +217,6 @@ def contract_generate(
     )
     # The PDF is rendered in the background; the firm is told when it can sign.
     contract_document_request(contract=contract)
-    # Where tasks run at once (tests, a simulation without document workers) it exists now.
-    contract.refresh_from_db(fields=["document", "document_sha256"])
     return contract
 
 
