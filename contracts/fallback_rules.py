@@ -55,7 +55,7 @@ def unserved_compounds(today: date):
     )
 
 
-@daily_rule("fallback.cover_unserved", order=38)
+@daily_rule("fallback.cover_unserved", order=38, candidates=unserved_compounds)
 def cover_unserved(today: date) -> dict:
     """Triggers 1 and 2. Compounds of a district with no designated operator cannot be
     covered: they are listed for the bureau, not retried as failures."""
@@ -73,11 +73,15 @@ def cover_unserved(today: date) -> dict:
     return summary
 
 
-@daily_rule("fallback.close_replaced", order=39)
-def close_replaced(today: date) -> dict:
-    cases = FallbackCase.objects.filter(
+def _replaced_fallback_cases(today: date):
+    return FallbackCase.objects.filter(
         status=FallbackCaseStatus.OPEN, engagement__phase=EngagementPhase.ENDED
     ).order_by("pk")
+
+
+@daily_rule("fallback.close_replaced", order=39, candidates=_replaced_fallback_cases)
+def close_replaced(today: date) -> dict:
+    cases = _replaced_fallback_cases(today)
     return each(cases, lambda case: fallback_case_close(case=case, today=today))
 
 
@@ -102,9 +106,8 @@ def handover_to_successor(engagement: Engagement) -> Handover | bool:
     )
 
 
-@daily_rule("fallback.open_handovers", order=39)
-def open_handovers(today: date) -> dict:
-    engagements = (
+def _replaced_without_handover(today: date):
+    return (
         Engagement.objects.filter(
             phase=EngagementPhase.ENDED,
             ended_on__gte=today - timedelta(days=HANDOVER_LOOKBACK_DAYS),
@@ -117,7 +120,11 @@ def open_handovers(today: date) -> dict:
         .select_related("firm")
         .order_by("pk")
     )
-    return each(engagements, handover_to_successor)
+
+
+@daily_rule("fallback.open_handovers", order=39, candidates=_replaced_without_handover)
+def open_handovers(today: date) -> dict:
+    return each(_replaced_without_handover(today), handover_to_successor)
 
 
 def _later_engagement_of_another_firm():
@@ -128,13 +135,17 @@ def _later_engagement_of_another_firm():
     ).exclude(firm=OuterRef("firm"))
 
 
-@daily_rule("fallback.handovers_overdue", order=70)
-def handovers_overdue(today: date) -> dict:
-    handovers = Handover.objects.filter(
+def _handovers_past_due(today: date):
+    return Handover.objects.filter(
         status__in=[HandoverStatus.OPEN, HandoverStatus.REFUSED],
         due_on__lt=today,
         penalised_on__isnull=True,
     ).order_by("pk")
+
+
+@daily_rule("fallback.handovers_overdue", order=70, candidates=_handovers_past_due)
+def handovers_overdue(today: date) -> dict:
+    handovers = _handovers_past_due(today)
     return each(handovers, lambda h: handover_flag_overdue(handover=h, today=today))
 
 

@@ -12,10 +12,14 @@ from market.daily import daily_rule
 
 from .amounts import month_start
 from .models import Invoice, InvoiceRefund, InvoiceStatus
-from .services import invoice_refund_unserved, invoices_issue_for_month
+from .services import invoice_refund_unserved, invoices_issue_for_month, issue_candidates
 
 
-@daily_rule("payments.issue_invoices", order=80)
+def _engagements_to_invoice(today: date):
+    return issue_candidates(month_start(today))
+
+
+@daily_rule("payments.issue_invoices", order=80, candidates=_engagements_to_invoice)
 def issue_invoices(today: date) -> dict:
     """Invoice every live engagement with a fee (contracts, paid trials, fallback at the
     fallback fee) for the current month, once: an existing invoice is left alone."""
@@ -61,7 +65,7 @@ def settle_candidates(today: date):
     )
 
 
-@daily_rule("payments.settle_ended", order=85)
+@daily_rule("payments.settle_ended", order=85, candidates=settle_candidates)
 def settle_ended(today: date) -> dict:
     """An engagement that ended before the end of a month it was billed for: refund (or
     re-issue) the days not served."""

@@ -6,6 +6,8 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from contracts.daily import daily_run
 from contracts.models import (
@@ -182,3 +184,98 @@ def test_management_command_and_task(accepted_trial):
 def test_days_before_anything_do_nothing(db):
     assert all(result == {"done": []} for result in daily_run(today=date(2026, 1, 1)).values())
     assert TODAY > date(2026, 1, 1)
+
+
+@pytest.fixture
+def registered_rule():
+    """Register throw-away rules for one test; removed afterwards."""
+    from market import daily
+
+    names = []
+
+    def register(name, function, **kwargs):
+        names.append(name)
+        return daily_rule(name, **kwargs)(function)
+
+    yield register
+    for name in names:
+        daily._RULES.pop(name, None)
+
+
+def test_a_rule_with_nothing_to_do_is_recorded_without_being_run(db, registered_rule):
+    calls = []
+    registered_rule(
+        "tests.idle",
+        lambda today: calls.append(today),
+        order=1,
+        candidates=lambda today: Trial.objects.filter(pk__in=[]),
+    )
+    results = daily_run(today=TODAY)
+    assert results["tests.idle"] == {"done": []}
+    assert calls == []
+    assert DailyRun.objects.get(rule="tests.idle", day=TODAY).result == {}
+    assert daily_run(today=TODAY)["tests.idle"] is None
+
+
+def test_a_rule_with_candidates_runs_and_is_recorded_with_its_result(
+    registered_rule, accepted_trial
+):
+    registered_rule(
+        "tests.busy",
+        lambda today: {"done": [accepted_trial.pk]},
+        order=1,
+        candidates=lambda today: Trial.objects.filter(pk=accepted_trial.pk),
+    )
+    assert daily_run(today=TODAY)["tests.busy"] == {"done": [accepted_trial.pk]}
+    assert DailyRun.objects.get(rule="tests.busy", day=TODAY).result == {
+        "done": [accepted_trial.pk]
+    }
+
+
+def test_a_rule_made_due_by_an_earlier_rule_the_same_day_runs(registered_rule, accepted_trial):
+    """Each rule is asked just before its turn, after the earlier rules' work."""
+    registered_rule(
+        "tests.first_withdraws",
+        lambda today: {"done": [Trial.objects.filter(pk=accepted_trial.pk).update(message="x")]},
+        order=1,
+    )
+    calls = []
+    registered_rule(
+        "tests.then_sees_it",
+        lambda today: calls.append(today),
+        order=2,
+        candidates=lambda today: Trial.objects.filter(pk=accepted_trial.pk, message="x"),
+    )
+    daily_run(today=TODAY)
+    assert calls == [TODAY]
+
+
+def test_a_rule_whose_candidates_fail_still_runs_and_reports(db, registered_rule):
+    calls = []
+
+    def broken(today):
+        raise RuntimeError("bad query")
+
+    registered_rule(
+        "tests.broken_probe", lambda today: calls.append(today), order=1, candidates=broken
+    )
+    daily_run(today=TODAY)
+    assert calls == [TODAY]
+
+
+def test_a_day_with_nothing_due_costs_a_query_per_rule(db):
+    """No transaction, record or candidate list per idle rule: one probe each, one read
+    of the day's records and one insert of all the idle ones (it was a transaction, an
+    insert and the rule's query per rule, every day)."""
+    rules = daily_rules()
+    probed = [rule for rule in rules if rule.candidates is not None]
+    with CaptureQueriesContext(connection) as queries:
+        daily_run(today=TODAY)
+    statements = [q["sql"] for q in queries.captured_queries]
+    records = [sql for sql in statements if 'INTO "contracts_dailyrun"' in sql]
+    # One per rule that always runs (in its transaction), one for all the idle ones.
+    assert len(records) == len(rules) - len(probed) + 1
+    # Savepoints only for the rules that always run (the test's transaction is outside).
+    savepoints = [sql for sql in statements if sql.startswith("SAVEPOINT")]
+    assert len(savepoints) == len(rules) - len(probed)
+    assert DailyRun.objects.filter(day=TODAY).count() == len(rules)
