@@ -38,8 +38,9 @@ def _database_url() -> str:
 
 
 @contextlib.contextmanager
-def document_workers(count: int):
-    """Run the block with ``count`` document workers (none: tasks as configured)."""
+def document_workers(count: int, pinning=None):
+    """Run the block with ``count`` document workers (none: tasks as configured), on the
+    CPUs ``pinning`` leaves to them (contracts.simulation.cpus)."""
     if count <= 0:
         yield
         return
@@ -69,6 +70,9 @@ def document_workers(count: int):
         "--verbosity=0",
     ]
     workers = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(count)]
+    if pinning is not None:
+        for worker in workers:
+            pinning.pin_worker(worker.pid)
     try:
         yield
     finally:

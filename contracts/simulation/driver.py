@@ -16,6 +16,7 @@ from ..daily import daily_run
 from ..models import DailyRun, FallbackCase, Handover, HandoverStatus
 from . import documents
 from .clock import simulated_clock, simulation_settings
+from .cpus import cpu_pinning
 from .invariant import continuity_gaps, coverage_check
 from .moves import Moves
 from .statistics import statistics_refresh
@@ -36,6 +37,7 @@ class Report:
     days: int
     compounds: int
     document_workers: int = 0
+    pinned_cpu: int | None = None
     elapsed: float = 0.0
     violations: int = 0
     violation_samples: list = field(default_factory=list)
@@ -64,6 +66,7 @@ class Report:
             "days": self.days,
             "compounds": self.compounds,
             "document_workers": self.document_workers,
+            "pinned_cpu": self.pinned_cpu,
             "elapsed_seconds": round(self.elapsed, 1),
             "violations": self.violations,
             "violation_samples": self.violation_samples,
@@ -96,9 +99,11 @@ def simulate(
     start: date | None = None,
     days: int | None = None,
     document_workers: int = 0,
+    pin_cpu: bool = False,
     progress=None,
 ) -> Report:
-    """Run the simulation; ``progress(day, check)`` is called every 30 days if given."""
+    """Run the simulation; ``progress(day, check)`` is called every 30 days if given.
+    ``pin_cpu``: this process and its database backend on one CPU (.cpus)."""
     began = time.monotonic()
     rng = random.Random(seed)
     start = start or default_start()
@@ -109,7 +114,8 @@ def simulate(
         simulation_settings(),
         translation.override(settings.LANGUAGE_CODE),
         simulated_clock(start) as clock,
-        documents.document_workers(document_workers),
+        cpu_pinning(pin_cpu) as pinning,
+        documents.document_workers(document_workers, pinning),
     ):
         world = World(rng=rng, start=start, tag=new_tag())
         world.build(compounds=compounds, days=days)
@@ -122,6 +128,7 @@ def simulate(
             days=days,
             compounds=compounds,
             document_workers=document_workers,
+            pinned_cpu=pinning.cpu,
         )
         for offset in range(days):
             today = start + timedelta(days=offset)

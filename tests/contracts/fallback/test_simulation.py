@@ -5,6 +5,7 @@ on-commit receivers (a suspended firm's sites moving to fallback) run as in prod
 PostgreSQL only: it is what CI and production run, and the run takes minutes."""
 
 import json
+import os
 from io import StringIO
 
 import pytest
@@ -120,3 +121,27 @@ def test_tables_autovacuum_would_analyse_are_analysed():
         )
         assert cursor.fetchone()[0] == 0
     assert "public.market_district" not in statistics_refresh()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_pin_cpu_keeps_the_simulation_and_its_backend_on_one_cpu_and_restores():
+    from contracts.simulation.cpus import cpu_pinning, local_backend_pid
+
+    backend = local_backend_pid()
+    assert backend is not None  # the test database is on this machine
+    before = os.sched_getaffinity(0), os.sched_getaffinity(backend)
+    with cpu_pinning(True) as pinning:
+        assert os.sched_getaffinity(0) == {pinning.cpu} == os.sched_getaffinity(backend)
+        assert pinning.others and pinning.cpu not in pinning.others
+    assert (os.sched_getaffinity(0), os.sched_getaffinity(backend)) == before
+    with cpu_pinning(False) as pinning:
+        assert pinning.cpu is None and os.sched_getaffinity(0) == before[0]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_a_pinned_run_reports_its_cpu_and_the_same_history():
+    unpinned = run(years=0.1, compounds=6, seed=3)
+    pinned = run(years=0.1, compounds=6, seed=3, pin_cpu=True)
+    assert unpinned["pinned_cpu"] is None and pinned["pinned_cpu"] is not None
+    assert pinned["violations"] == 0
+    assert pinned["counts"] == unpinned["counts"]
