@@ -119,6 +119,15 @@ def _lock(handover: Handover) -> Handover:
     return lock_row(handover, related=("compound__street_office", "outgoing_firm", "incoming_firm"))
 
 
+def _lock_as_party(handover: Handover, actor) -> tuple[Handover, str]:
+    """Lock the handover and say which side ``actor`` acts for; refused for anyone else."""
+    locked = _lock(handover)
+    side = handover_side_of(actor, locked)
+    if side is None:
+        raise PermissionDenied(NOT_A_PARTY)
+    return locked, side
+
+
 def _move(handover: Handover, target: str) -> str:
     return status_move(handover, table=HANDOVER_TRANSITIONS, target=target, model="handover")
 
@@ -187,10 +196,7 @@ def handover_confirm_items(
     sides, the handover completes. Returns the confirmed items, in checklist order."""
     today = today_or(today)
     options = _item_options(items)
-    locked = _lock(handover)
-    side = handover_side_of(actor, locked)
-    if side is None:
-        raise PermissionDenied(NOT_A_PARTY)
+    locked, side = _lock_as_party(handover, actor)
     if locked.status == HandoverStatus.COMPLETED:
         raise ValidationError(ALREADY_DONE)
     if not options or any(kind not in HandoverItemKind.values for kind in options):
@@ -266,10 +272,7 @@ def handover_confirm_remaining(
     handover page's "confirm all"): the photos go with the facilities item and the refund
     with the fees item, both asked of the outgoing side only. Which items remain is read
     under the lock, so a colleague's confirmation a moment earlier is not repeated."""
-    locked = _lock(handover)
-    side = handover_side_of(actor, locked)
-    if side is None:
-        raise PermissionDenied(NOT_A_PARTY)
+    locked, side = _lock_as_party(handover, actor)
     if locked.status == HandoverStatus.COMPLETED:
         raise ValidationError(ALREADY_DONE)
     remaining = locked.items.filter(**{f"{side}_confirmed_on__isnull": True})
@@ -387,10 +390,7 @@ def handover_refuse(*, actor, handover: Handover, reason: str, today: date | Non
     """The outgoing firm refuses to hand over: recorded, and its credit score drops. The
     obligation stays; the items can still be handed over."""
     today = today_or(today)
-    locked = _lock(handover)
-    side = handover_side_of(actor, locked)
-    if side is None:
-        raise PermissionDenied(NOT_A_PARTY)
+    locked, side = _lock_as_party(handover, actor)
     require(side == "outgoing")
     reason = required_reason(reason, REFUSAL_REASON)
     before = _move(locked, HandoverStatus.REFUSED)
