@@ -14,6 +14,7 @@ import contextlib
 import ipaddress
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,29 @@ class Pinning:
     def pin_worker(self, pid: int) -> None:
         if self.cpu is not None and self.others:
             os.sched_setaffinity(pid, self.others)
+
+    def pin_backends(self, *, application_name: str, count: int, wait_seconds: float = 20):
+        """Pin the backends of ``count`` connections named ``application_name`` (the
+        document workers') to the workers' CPUs, once they have connected."""
+        if self.cpu is None or not self.others:
+            return
+        deadline = time.monotonic() + wait_seconds
+        pinned: set[int] = set()
+        while len(pinned) < count and time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+                    [application_name],
+                )
+                pids = {pid for (pid,) in cursor.fetchall()} - pinned
+            for pid in pids:
+                with contextlib.suppress(OSError):  # gone, or not ours to pin
+                    os.sched_setaffinity(pid, self.others)
+                    pinned.add(pid)
+            if len(pinned) < count:
+                time.sleep(0.05)
+        if len(pinned) < count:
+            logger.warning("--pin-cpu: %d of %d worker backends pinned", len(pinned), count)
 
 
 def local_backend_pid() -> int | None:

@@ -24,17 +24,23 @@ from ..models import Contract
 
 DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
 POLL_SECONDS = 0.02
+# How often an idle worker looks for a task. A simulated day takes about as long as one
+# render (0.15–0.2 s), and the committees sign the next day: every 0.1 s of pick-up delay
+# was spent by the simulation waiting (docs/performance.md, seventh pass).
+WORKER_POLL_SECONDS = 0.02
 WAIT_LIMIT_SECONDS = 300
 
 
-def _database_url() -> str:
-    """The URL of the database this process uses (the test database under pytest)."""
+def _database_url(application_name: str = "") -> str:
+    """The URL of the database this process uses (the test database under pytest), with
+    the connection's ``application_name`` if given (how the workers' backends are found)."""
     db = connection.settings_dict
     auth = db["USER"] or ""
     if db.get("PASSWORD"):
         auth += f":{db['PASSWORD']}"
     host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{auth}@{host}/{db['NAME']}"
+    query = f"?application_name={application_name}" if application_name else ""
+    return f"postgres://{auth}@{host}/{db['NAME']}{query}"
 
 
 @contextlib.contextmanager
@@ -53,18 +59,23 @@ def document_workers(count: int, pinning=None):
             f"DJANGO_TASKS_BACKEND={DATABASE_BACKEND} under the test settings, or with the "
             "development or production settings."
         )
+    application_name = f"wuye-documents-{os.getpid()}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev"),
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": _database_url(application_name),
         "DJANGO_TASKS_BACKEND": DATABASE_BACKEND,
+        # The worker closes "old" connections after every poll: with the default age of
+        # 0 that is a new PostgreSQL backend (a fork and its start-up) every poll, on
+        # whichever CPU, the simulation's included. One connection for the whole run.
+        "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE") or "3600",
     }
     command = [
         sys.executable,
         str(settings.BASE_DIR / "manage.py"),
         "db_worker",
         "--queue-name=default",
-        "--interval=0.1",
+        f"--interval={WORKER_POLL_SECONDS}",
         "--no-startup-delay",
         "--no-reload",
         "--verbosity=0",
@@ -73,6 +84,8 @@ def document_workers(count: int, pinning=None):
     if pinning is not None:
         for worker in workers:
             pinning.pin_worker(worker.pid)
+        # Their database backends with them, off the simulation's CPU.
+        pinning.pin_backends(application_name=application_name, count=count)
     try:
         yield
     finally:

@@ -6,6 +6,7 @@ asks for a fallback order, and extends fallback cases. Each move is one service 
 a refusal by the rules is counted, never worked around."""
 
 import logging
+import time
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
@@ -54,10 +55,11 @@ logger = logging.getLogger(__name__)
 
 
 class Moves:
-    def __init__(self, world: World, stats: Counter):
+    def __init__(self, world: World, stats: Counter, timings: Counter | None = None):
         self.world = world
         self.rng = world.rng
         self.stats = stats
+        self.timings = timings if timings is not None else Counter()
         self.handover_plan: dict[int, date | None] = {}
         self.warnings: dict[int, tuple[object, date]] = {}  # contract pk -> (warning, on)
         self.renewals: dict[int, tuple[date, bool]] = {}  # engagement -> (end, replaced?)
@@ -241,7 +243,10 @@ class Moves:
         due = [entry for entry in self.to_sign if entry[0] <= today]
         self.to_sign = [entry for entry in self.to_sign if entry[0] > today]
         for _day, contract, chair, firm_id in due:
+            tick = time.monotonic()
             digest = document_wait(contract.pk)
+            # Part of the moves' time: idle, waiting for a document worker's render.
+            self.timings["documents_wait"] += time.monotonic() - tick
             for party, signer in (
                 (SigningParty.COMMITTEE, chair),
                 (SigningParty.FIRM, self.world.staff[firm_id]),

@@ -145,3 +145,30 @@ def test_a_pinned_run_reports_its_cpu_and_the_same_history():
     assert unpinned["pinned_cpu"] is None and pinned["pinned_cpu"] is not None
     assert pinned["violations"] == 0
     assert pinned["counts"] == unpinned["counts"]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_a_document_worker_keeps_one_connection_on_the_workers_cpu(settings):
+    """The worker's backend is opened once, not after every poll (a new process each
+    time, on any CPU), and runs on the workers' CPU, beside the worker."""
+    import time
+
+    from contracts.simulation.cpus import cpu_pinning
+    from contracts.simulation.documents import document_workers
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def worker_backends() -> set[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+                [f"wuye-documents-{os.getpid()}"],
+            )
+            return {pid for (pid,) in cursor.fetchall()}
+
+    with cpu_pinning(True) as pinning, document_workers(1, pinning):
+        first = worker_backends()
+        assert len(first) == 1
+        time.sleep(1)  # ≈50 polls
+        assert worker_backends() == first
+        assert os.sched_getaffinity(next(iter(first))) == pinning.others
