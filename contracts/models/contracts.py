@@ -88,6 +88,14 @@ TERM_FIELDS = (
 
 
 class Contract(models.Model):
+    # Not in Wagtail's reference index, which the bureau's read-only contract list
+    # (a ModelViewSet) would otherwise enter it in: a contract refers only to plain
+    # models, never to pages, images or snippets whose "usage" Wagtail shows, and its
+    # references are fixed terms. Indexed, every save (each signature, the start, the
+    # filing flag…) queued a task that reloaded the contract with its PDF, in the queue
+    # where the PDFs wait (docs/performance.md, seventh pass).
+    wagtail_reference_index_ignore = True
+
     number = models.CharField(_("contract number"), max_length=40, unique=True)
     compound = models.ForeignKey(
         Compound, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("compound")

@@ -128,3 +128,29 @@ def test_the_page_says_the_document_is_being_prepared(client, pending_contract, 
     assert 'name="document_sha256"' in ready and 'http-equiv="refresh"' not in ready
     pdf = client.get(reverse("contract_pdf", args=[pending_contract.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_a_contract_queues_its_document_and_nothing_else(
+    client, passed_vote, committee_member, firm_admin
+):
+    """Saving a contract (generated, rendered, signed by both sides) queues no Wagtail
+    reference-index task, even once the back office's contract list is registered: the
+    worker's queue holds the PDFs, not a reload of the contract after every change."""
+    from django_tasks import default_task_backend
+    from wagtail.models import ReferenceIndex
+
+    client.get(reverse("wagtailadmin_home"))  # loads the admin's viewsets
+    with QUEUED:
+        default_task_backend.clear()
+        contract = contract_generate(
+            actor=committee_member,
+            vote=passed_vote,
+            term_years=1,
+            today=passed_vote.vote_on + timedelta(days=2),
+        )
+        contract_document_render(contract_id=contract.pk)
+        contract.refresh_from_db()
+        sign_both(contract, committee_member, firm_admin)
+        queued = [result.task.module_path for result in default_task_backend.results]
+    assert queued == ["contracts.tasks.render_contract_document"]
+    assert not ReferenceIndex.is_indexed(Contract)
