@@ -87,6 +87,16 @@ TERM_FIELDS = (
 )
 
 
+class ContractManager(models.Manager):
+    """Contracts without their PDF, which only the download reads: it is ≈280 kB a
+    contract, and every lock, list and rule read it for nothing (docs/performance.md,
+    seventh pass). ``contract.document`` still loads it when asked for, and
+    ``refresh_from_db`` reads it through the plain base manager."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("document")
+
+
 class Contract(models.Model):
     # Not in Wagtail's reference index, which the bureau's read-only contract list
     # (a ModelViewSet) would otherwise enter it in: a contract refers only to plain
@@ -168,6 +178,8 @@ class Contract(models.Model):
     engagement = models.OneToOneField(
         Engagement, null=True, blank=True, on_delete=models.PROTECT, related_name="contract"
     )
+
+    objects = ContractManager()
 
     class Meta:
         verbose_name = _("contract")

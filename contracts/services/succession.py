@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from market.services.events import event_record
 
 from ..models import (
+    Contract,
     Engagement,
     EngagementKind,
     EngagementPhase,
@@ -182,4 +183,5 @@ def successor_start(*, engagement: Engagement, on: date, actor=None) -> None:
     if engagement.kind == EngagementKind.TRIAL:
         trial_start(trial=Trial.objects.get(pk=engagement.trial.pk), today=on, actor=actor)
     else:
-        contract_start(contract=engagement.contract, today=on, actor=actor)
+        # Not ``engagement.contract``: the reverse accessor reads the PDF as well.
+        contract_start(contract=Contract.objects.get(engagement=engagement), today=on, actor=actor)

@@ -154,3 +154,25 @@ def test_a_contract_queues_its_document_and_nothing_else(
         queued = [result.task.module_path for result in default_task_backend.results]
     assert queued == ["contracts.tasks.render_contract_document"]
     assert not ReferenceIndex.is_indexed(Contract)
+
+
+def test_signing_and_starting_never_read_the_pdf(draft_contract, committee_member, firm_admin):
+    """The PDF (≈280 kB) is read only to serve it: not by the locks and reads of the
+    services that sign a contract and put it in force."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from contracts.services.contracts import contract_start
+    from contracts.services.trials import trial_end
+
+    pdf_column = re.compile(r'"contracts_contract"\."document"(?!_)')
+    with CaptureQueriesContext(connection) as queries:
+        contract = sign_both(draft_contract, committee_member, firm_admin)
+        trial_end(trial=contract.trial, today=contract.starts_on)
+        contract_start(contract=contract, today=contract.starts_on)
+    assert contract.status == ContractStatus.ACTIVE
+    assert not [q["sql"][:120] for q in queries if pdf_column.search(q["sql"])]
+    # Still there for whoever asks for it.
+    assert bytes(Contract.objects.get(pk=contract.pk).document).startswith(b"%PDF")

@@ -112,7 +112,8 @@ def month_and_engagements(draft_contract, committee_member, firm_admin, firm):
     vote = contract.vote
     vote.pk = vote.id = None
     vote.save(force_insert=True)
-    second = Contract.objects.get(pk=contract.pk)
+    # Every column, the PDF too (``Contract.objects`` leaves it out): this is a copy.
+    second = Contract._base_manager.get(pk=contract.pk)
     second.vote = vote
     second.pk = second.id = None
     second.number = f"{contract.number}-2"
