@@ -131,7 +131,9 @@ def engagement_start(
         raise ValidationError(ALREADY_SERVED % {"compound": compound.name}, code="served") from None
     target = KIND_TO_STATUS[locked.kind]
     if compound.management_status != target:
-        compound_set_management_status(compound=compound, status=target, actor=actor, reason=reason)
+        compound_set_management_status(
+            compound=compound, status=target, actor=actor, reason=reason, locked=True
+        )
     engagement.phase = locked.phase
     return locked
 

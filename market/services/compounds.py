@@ -180,28 +180,33 @@ def compounds_register_bulk(
 
 @transaction.atomic
 def compound_set_management_status(
-    *, compound: Compound, status: str, actor, reason: str
+    *, compound: Compound, status: str, actor, reason: str, locked: bool = False
 ) -> Compound:
     """The only way a compound's management status changes. Called by the trial,
-    contract and fallback services of later apps."""
-    locked = (
-        Compound.objects.select_for_update()
-        .select_related("street_office__district")
-        .get(pk=compound.pk)
-    )
-    before = locked.management_status
+    contract and fallback services of later apps. ``locked``: the caller already holds
+    this compound's row lock and passes that instance (with its street office), which is
+    changed in place instead of being locked and read again."""
+    row = compound
+    if not locked:
+        # Its own row only: a status change must not hold up the rest of the district.
+        row = (
+            Compound.objects.select_for_update(of=("self",))
+            .select_related("street_office__district")
+            .get(pk=compound.pk)
+        )
+    before = row.management_status
     if status not in MANAGEMENT_TRANSITIONS.get(before, set()):
         raise InvalidTransition(model="compound", current=before, target=status)
-    locked.management_status = status
-    locked.save(update_fields=["management_status"])
+    row.management_status = status
+    row.save(update_fields=["management_status"])
     event_record(
         actor=actor,
         action="compound.management_status_changed",
-        target=locked,
-        district=locked.street_office.district,
+        target=row,
+        district=row.street_office.district,
         before={"management_status": before},
         after={"management_status": status},
         data={"reason": reason},
     )
     compound.management_status = status
-    return locked
+    return row

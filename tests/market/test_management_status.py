@@ -1,4 +1,7 @@
+import threading
+
 import pytest
+from django.db import OperationalError, connection, transaction
 
 from market.exceptions import InvalidTransition
 from market.models import Event, ManagementStatus
@@ -36,3 +39,46 @@ def test_once_served_a_compound_never_goes_back_to_seeking():
     # DOMAIN invariant: once served, never a day unserved.
     for current in (ManagementStatus.TRIAL, ManagementStatus.CONTRACTED, ManagementStatus.FALLBACK):
         assert ManagementStatus.SEEKING not in MANAGEMENT_TRANSITIONS[current]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL only")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_status_change_locks_its_compound_only(street_office):
+    """While one compound's status changes, another session can still lock its street
+    office and district (the rest of the district is not held up); only the compound's
+    own row waits."""
+    compound = CompoundFactory(street_office=street_office)
+    outcomes = {}
+
+    def try_locks():
+        try:
+            with connection.cursor() as cursor:
+                for table, pk in (
+                    ("market_district", street_office.district_id),
+                    ("market_streetoffice", street_office.pk),
+                    ("market_compound", compound.pk),
+                ):
+                    try:
+                        with transaction.atomic():
+                            cursor.execute(
+                                f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE NOWAIT", [pk]
+                            )
+                        outcomes[table] = "free"
+                    except OperationalError:
+                        outcomes[table] = "locked"
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        compound_set_management_status(
+            compound=compound, status=ManagementStatus.TRIAL, actor=None, reason="test"
+        )
+        other = threading.Thread(target=try_locks)
+        other.start()
+        other.join(timeout=10)
+    assert outcomes == {
+        "market_district": "free",
+        "market_streetoffice": "free",
+        "market_compound": "locked",
+    }

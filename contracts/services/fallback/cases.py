@@ -107,6 +107,7 @@ def open_case(
             status=ManagementStatus.FALLBACK,
             actor=actor,
             reason=f"fallback case {case.pk}: {trigger}",
+            locked=True,
         )
     event_record(
         actor=actor,
