@@ -6,8 +6,8 @@ same: with the database task backend configured (``DJANGO_TASKS_BACKEND`` under 
 settings) it starts N ``manage.py db_worker`` processes on the same database, so
 WeasyPrint runs on another CPU while the district lives on. With none, tasks run as
 configured (at once, in the simulating process, under the test settings). The committees
-sign a day after generation either way, waiting for the PDF if it is not there yet, so a
-seed replays the same history with or without workers.
+sign two days after generation either way (``moves.SIGNING_DAYS``), waiting for the PDF if
+it is not there yet, so a seed replays the same history with or without workers.
 """
 
 import contextlib
@@ -25,8 +25,8 @@ from ..models import Contract
 DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
 POLL_SECONDS = 0.02
 # How often an idle worker looks for a task. A simulated day takes about as long as one
-# render (0.15–0.2 s), and the committees sign the next day: every 0.1 s of pick-up delay
-# was spent by the simulation waiting (docs/performance.md, seventh pass).
+# render (0.15–0.3 s), and the committees sign soon after: pick-up delay is spent by the
+# simulation waiting (docs/performance.md, seventh pass).
 WORKER_POLL_SECONDS = 0.02
 WAIT_LIMIT_SECONDS = 300
 

@@ -149,8 +149,8 @@ def simulate(
             moves.decide_trials(today)
             moves.answer_requests(today)
             moves.request_trials(today)
-            # Last: a whole simulated day for the document worker to render yesterday's
-            # contracts (docs/performance.md, seventh pass).
+            # Last: the document worker has until then to render the contracts signed
+            # today (docs/performance.md, seventh pass).
             moves.sign_contracts(today)
             timings["moves"] += time.monotonic() - tick
             if offset % STATISTICS_EVERY_DAYS == 0:

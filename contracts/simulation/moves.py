@@ -49,6 +49,11 @@ VOTE_HELD = 0.9
 VOTE_PASSES = 0.75
 # Owners who replace their firm when its fixed term comes to an end; the rest keep it.
 REPLACE_SHARE = 0.35
+# Days between generating a contract and both sides signing it: they read it first. The
+# owners vote three days before the trial's last day, so two days sign it in time. (One
+# day was shorter than a render at the pace of a large district: the run waited for the
+# PDFs, docs/performance.md, seventh pass.)
+SIGNING_DAYS = 2
 # Contract terms chosen (years: weight): most owners sign for the longest term allowed.
 TERM_YEARS = {1: 2, 2: 3, 3: 5}
 logger = logging.getLogger(__name__)
@@ -234,12 +239,15 @@ class Moves:
                     reason="条款未谈妥",
                 )
                 continue
-            # Both sides read the PDF (rendered in the background) and sign the next day.
-            self.to_sign.append((today + timedelta(days=1), contract, chair, trial.firm_id))
+            # Both sides read the PDF (rendered in the background) and sign two days
+            # later, before the trial's last day (its contract starts the day after).
+            self.to_sign.append(
+                (today + timedelta(days=SIGNING_DAYS), contract, chair, trial.firm_id)
+            )
 
     def sign_contracts(self, today: date) -> None:
-        """The contracts generated yesterday are signed by both sides, on the PDF's hash
-        (waiting for a document worker if it has not rendered it yet)."""
+        """The contracts generated ``SIGNING_DAYS`` ago are signed by both sides, on the
+        PDF's hash (waiting for a document worker if it has not rendered it yet)."""
         due = [entry for entry in self.to_sign if entry[0] <= today]
         self.to_sign = [entry for entry in self.to_sign if entry[0] > today]
         for _day, contract, chair, firm_id in due:

@@ -66,8 +66,8 @@ def test_a_violation_fails_the_command(monkeypatch):
 
 def test_contract_pdfs_rendered_by_a_document_worker_beside_the_simulation():
     """``--document-workers``: the PDFs come from a ``db_worker`` process on the same
-    database (the database task backend, as in production); the committees sign them the
-    next day. Run as its own process: the task backend is chosen when Django loads."""
+    database (the database task backend, as in production); the committees sign them two
+    days later. Run as its own process: the task backend is chosen when Django loads."""
     import os
     import subprocess
     import sys
