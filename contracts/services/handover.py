@@ -197,12 +197,33 @@ def handover_confirm_items(
     today = today_or(today)
     options = _item_options(items)
     locked, side = _lock_as_party(handover, actor)
+    confirmed = _confirm_locked(locked, side=side, options=options, actor=actor, today=today)
+    handover.status = locked.status
+    return confirmed
+
+
+def _locked_checklist(locked: Handover) -> list[HandoverItem]:
+    # All items, locked in one read: the completion check needs them all.
+    return list(HandoverItem.objects.select_for_update().filter(handover=locked))
+
+
+def _confirm_locked(
+    locked: Handover,
+    *,
+    side: str,
+    options: dict[str, dict],
+    actor,
+    today: date,
+    checklist: list[HandoverItem] | None = None,
+) -> list[HandoverItem]:
+    """``handover_confirm_items`` on the handover its caller has locked for ``side``
+    (with its checklist, if the caller has read it under that lock)."""
     if locked.status == HandoverStatus.COMPLETED:
         raise ValidationError(ALREADY_DONE)
     if not options or any(kind not in HandoverItemKind.values for kind in options):
         raise ValidationError({"kind": _t("Choose an item of the checklist.")})
-    # All items, locked in one read: the completion check below needs them all.
-    checklist = list(HandoverItem.objects.select_for_update().filter(handover=locked))
+    if checklist is None:
+        checklist = _locked_checklist(locked)
     chosen = [item for item in checklist if item.kind in options]
     # Validate every item before writing anything; the first error of each item is kept.
     failures: list[ValidationError] = []
@@ -230,13 +251,18 @@ def handover_confirm_items(
         locked.refund_amount = refund
         locked.save(update_fields=["refund_amount"])
     on_field, by_field = f"{side}_confirmed_on", f"{side}_confirmed_by"
+    # One UPDATE for what every chosen item shares (bulk_update built a CASE per item and
+    # field), and one per item that gets a note.
+    HandoverItem.objects.filter(pk__in=[item.pk for item in chosen]).update(
+        **{on_field: today, by_field: actor}
+    )
     for item in chosen:
         setattr(item, on_field, today)
         setattr(item, by_field, actor)
         note = (options[item.kind].get("note") or "").strip()
         if note:
             item.note = (item.note + "\n" + note).strip()
-    HandoverItem.objects.bulk_update(chosen, [on_field, by_field, "note"])
+            HandoverItem.objects.filter(pk=item.pk).update(note=item.note)
     new_photos = [
         HandoverPhoto(item=item, image=photo) for item in chosen for photo in photos_of[item.pk]
     ]
@@ -257,7 +283,6 @@ def handover_confirm_items(
     )
     if all(item.done for item in checklist):
         _complete(locked, today=today, actor=actor)
-    handover.status = locked.status
     return chosen
 
 
@@ -275,8 +300,9 @@ def handover_confirm_remaining(
     locked, side = _lock_as_party(handover, actor)
     if locked.status == HandoverStatus.COMPLETED:
         raise ValidationError(ALREADY_DONE)
-    remaining = locked.items.filter(**{f"{side}_confirmed_on__isnull": True})
-    items = {kind: {} for kind in remaining.values_list("kind", flat=True)}
+    checklist = _locked_checklist(locked)
+    on_field = f"{side}_confirmed_on"
+    items = {item.kind: {} for item in checklist if getattr(item, on_field) is None}
     if not items:
         raise ValidationError(NOTHING_LEFT)
     if side == "outgoing":
@@ -284,7 +310,15 @@ def handover_confirm_remaining(
             items[HandoverItemKind.FACILITIES]["photos"] = photos
         if HandoverItemKind.FEES in items:
             items[HandoverItemKind.FEES]["refund_amount"] = refund_amount
-    confirmed = handover_confirm_items(actor=actor, handover=locked, items=items, today=today)
+    # Locked once, here: the items are confirmed on the same lock.
+    confirmed = _confirm_locked(
+        locked,
+        side=side,
+        options=_item_options(items),
+        actor=actor,
+        today=today_or(today),
+        checklist=checklist,
+    )
     handover.status = locked.status
     return confirmed
 

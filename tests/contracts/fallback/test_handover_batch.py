@@ -137,6 +137,32 @@ def test_a_side_of_five_items_costs_a_bounded_number_of_queries(
     assert handover.items.filter(**{f"{side}_confirmed_on__isnull": False}).count() == len(KINDS)
 
 
+@pytest.mark.parametrize("side", ["outgoing", "incoming"])
+def test_confirm_all_reads_the_handover_and_its_checklist_once(
+    side, handover, outgoing_admin, operator_admin, django_assert_max_num_queries
+):
+    """ "Confirm all" locks the handover and reads its checklist once, then confirms on
+    that lock (it locked and read both twice, as a wrapper of handover_confirm_items)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from contracts.services.handover import handover_confirm_remaining
+
+    roles_of(outgoing_admin), roles_of(operator_admin)
+    ContentType.objects.get_for_model(handover)
+    if side == "outgoing":
+        actor, extra = outgoing_admin, {"photos": [png_upload()], "refund_amount": "0"}
+    else:
+        actor, extra = operator_admin, {}
+    with CaptureQueriesContext(connection) as queries:
+        confirmed = handover_confirm_remaining(actor=actor, handover=handover, **extra)
+    assert [item.kind for item in confirmed] == KINDS
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "contracts_handover"' in sql for sql in reads) == 1
+    assert sum('FROM "contracts_handoveritem"' in sql for sql in reads) == 1
+    assert len(queries) <= (12 if side == "outgoing" else 6)
+
+
 # --- The page's confirm-all form ------------------------------------------------------
 
 
