@@ -19,12 +19,12 @@ from .clock import simulated_clock, simulation_settings
 from .cpus import cpu_pinning
 from .invariant import continuity_gaps, coverage_check
 from .moves import Moves
-from .statistics import statistics_refresh
+from .statistics import dead_rows_vacuum, statistics_refresh
 from .world import World, new_tag
 
 logger = logging.getLogger(__name__)
 MAX_LISTED_VIOLATIONS = 20
-# How often the tables autovacuum would analyse are analysed (contracts.simulation.statistics).
+# How often what autovacuum would vacuum or analyse is (contracts.simulation.statistics).
 STATISTICS_EVERY_DAYS = 7
 
 
@@ -154,6 +154,9 @@ def simulate(
             moves.sign_contracts(today)
             timings["moves"] += time.monotonic() - tick
             if offset % STATISTICS_EVERY_DAYS == 0:
+                tick = time.monotonic()
+                dead_rows_vacuum()
+                timings["vacuum"] += time.monotonic() - tick
                 tick = time.monotonic()
                 statistics_refresh()
                 timings["analyze"] += time.monotonic() - tick

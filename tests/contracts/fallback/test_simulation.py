@@ -123,6 +123,31 @@ def test_tables_autovacuum_would_analyse_are_analysed():
     assert "public.market_district" not in statistics_refresh()
 
 
+def test_tables_autovacuum_would_vacuum_are_vacuumed():
+    """Autovacuum's other half: a table with more dead row versions than 50 + 20 % of its
+    rows (each UPDATE leaves one) is vacuumed, and then left alone."""
+    from contracts.simulation.statistics import dead_rows_vacuum
+    from market.models import District
+    from tests.factories import DistrictFactory
+
+    DistrictFactory.create_batch(120)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+    dead_rows_vacuum()
+    District.objects.update(name="改名")  # 120 dead versions
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+    assert "public.market_district" in dead_rows_vacuum()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute(
+            "SELECT n_dead_tup, n_ins_since_vacuum FROM pg_stat_user_tables "
+            "WHERE relname = 'market_district'"
+        )
+        assert cursor.fetchone() == (0, 0)
+    assert "public.market_district" not in dead_rows_vacuum()
+
+
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
 def test_pin_cpu_keeps_the_simulation_and_its_backend_on_one_cpu_and_restores():
     from contracts.simulation.cpus import cpu_pinning, local_backend_pid
