@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from market.exceptions import InvalidTransition
-from market.models import Committee, Compound, Firm, FirmRole
+from market.models import CommitteeMember, Compound, Firm, FirmRole
 
 
 def check_transition(*, model: str, table: dict[str, set[str]], current: str, target: str):
@@ -86,8 +86,11 @@ def today_or(today):
     return today if today is not None else timezone.localdate()
 
 
-def committee_emails(committee: Committee) -> list[str]:
-    emails = committee.members.filter(left_on__isnull=True).values_list("email", flat=True)
+def committee_emails(committee_id: int) -> list[str]:
+    """The current members' addresses. By id: the services need not load the committee."""
+    emails = CommitteeMember.objects.filter(
+        committee_id=committee_id, left_on__isnull=True
+    ).values_list("email", flat=True)
     return sorted(set(emails) - {"", None})
 
 

@@ -139,7 +139,7 @@ def contract_open_renewal(*, contract: Contract, today: date) -> bool:
         data={"ends_on": locked.ends_on.isoformat()},
     )
     email_after_commit(
-        recipients=committee_emails(locked.committee) + firm_emails(locked.firm),
+        recipients=committee_emails(locked.committee_id) + firm_emails(locked.firm),
         subject=_t("Contract %(number)s ends on %(date)s: renew or replace")
         % {"number": locked.number, "date": day_text(locked.ends_on)},
         body=_t(
@@ -224,7 +224,7 @@ def contract_give_notice(
         data={"reason": reason},
     )
     email_after_commit(
-        recipients=committee_emails(locked.committee) + firm_emails(locked.firm),
+        recipients=committee_emails(locked.committee_id) + firm_emails(locked.firm),
         subject=_t("Notice of ending for contract %(number)s") % {"number": locked.number},
         body=_t("The last day of service is %(date)s. Reason: %(reason)s")
         % {"date": day_text(terminates_on), "reason": reason},
@@ -256,7 +256,7 @@ def contract_expire(*, contract: Contract, today: date) -> Contract | bool:
                 after={"status": locked.status},
             )
             email_after_commit(
-                recipients=committee_emails(locked.committee) + firm_emails(locked.firm),
+                recipients=committee_emails(locked.committee_id) + firm_emails(locked.firm),
                 subject=_t("Contract %(number)s continues without a fixed term")
                 % {"number": locked.number},
                 body=_t(
@@ -283,7 +283,7 @@ def contract_expire(*, contract: Contract, today: date) -> Contract | bool:
         after={"status": locked.status, "last_day": last_day.isoformat()},
     )
     email_after_commit(
-        recipients=committee_emails(locked.committee) + firm_emails(locked.firm),
+        recipients=committee_emails(locked.committee_id) + firm_emails(locked.firm),
         subject=_t("Contract %(number)s has ended") % {"number": locked.number},
         body=_t(
             "The last day of service was %(date)s. The outgoing firm hands over records, "

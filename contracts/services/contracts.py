@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from market.models import CommitteeMember
 from market.permissions import (
     can_act_for_compound,
     can_act_for_firm,
@@ -107,7 +108,7 @@ SYNCED_FIELDS = (
 
 
 def lock_contract(contract: Contract):
-    return lock_for_change(contract, related=("firm", "committee", "engagement"))
+    return lock_for_change(contract, related=("firm", "engagement"))
 
 
 def move_contract(contract: Contract, target: str) -> str:
@@ -243,7 +244,10 @@ def _signer_allowed(actor, contract: Contract, party: str) -> bool:
 
 def _signer_name(actor, contract: Contract, party: str) -> str:
     if party == SigningParty.COMMITTEE:
-        seat = contract.committee.active_members.filter(user=actor).first()
+        # By the committee's id: the locked contract does not carry the committee row.
+        seat = CommitteeMember.objects.filter(
+            committee_id=contract.committee_id, left_on__isnull=True, user=actor
+        ).first()
         if seat is not None:
             return seat.name
     return actor.get_full_name() or actor.email
@@ -304,7 +308,7 @@ def contract_sign(
         email_after_commit(
             recipients=firm_emails(locked.firm)
             if other == SigningParty.FIRM
-            else committee_emails(locked.committee),
+            else committee_emails(locked.committee_id),
             subject=_t("Contract %(number)s awaits your signature") % {"number": locked.number},
             body=_t("%(name)s has signed for %(party)s.")
             % {"name": signature.signer_name, "party": SigningParty(party).label},
@@ -333,7 +337,7 @@ def contract_sign(
         data={"trial": locked.trial_id},
     )
     email_after_commit(
-        recipients=committee_emails(locked.committee) + firm_emails(locked.firm),
+        recipients=committee_emails(locked.committee_id) + firm_emails(locked.firm),
         subject=_t("Contract %(number)s is signed") % {"number": locked.number},
         body=_t(
             "Both parties have signed. It comes into force on %(start)s. The firm files it "

@@ -68,7 +68,7 @@ REMINDER_DAYS = 7
 
 
 def _lock(trial: Trial) -> tuple[Compound, Trial]:
-    compound, locked = lock_for_change(trial, related=("firm", "committee", "engagement"))
+    compound, locked = lock_for_change(trial, related=("firm", "engagement"))
     if locked.engagement is not None:
         # The engagement services read its compound (and district): give them the locked one.
         locked.engagement.compound = compound
@@ -196,7 +196,7 @@ def trial_accept(*, actor, trial: Trial, today: date | None = None) -> Trial:
         after={"status": locked.status, "starts_on": locked.starts_on.isoformat()},
     )
     email_after_commit(
-        recipients=committee_emails(locked.committee),
+        recipients=committee_emails(locked.committee_id),
         subject=_t("%(firm)s accepted your trial request") % {"firm": locked.firm.name},
         body=_t("The trial of “%(offer)s” runs from %(start)s to %(end)s.")
         % {
@@ -231,7 +231,7 @@ def trial_decline(*, actor, trial: Trial, reason: str) -> Trial:
         data={"reason": reason},
     )
     email_after_commit(
-        recipients=committee_emails(locked.committee),
+        recipients=committee_emails(locked.committee_id),
         subject=_t("%(firm)s declined your trial request") % {"firm": locked.firm.name},
         body=_t("Their reason: %(reason)s") % {"reason": reason},
         url=absolute_url("trial_detail", locked.pk),
@@ -293,7 +293,7 @@ def trial_start(*, trial: Trial, today: date, actor=None) -> Trial:
         after={"status": locked.status, "on": today.isoformat()},
     )
     email_after_commit(
-        recipients=firm_emails(locked.firm) + committee_emails(locked.committee),
+        recipients=firm_emails(locked.firm) + committee_emails(locked.committee_id),
         subject=_t("The trial at %(compound)s has started") % {"compound": locked.compound.name},
         body=_t("%(firm)s serves %(compound)s on trial until %(end)s.")
         % {
@@ -323,7 +323,7 @@ def trial_remind(*, trial: Trial, today: date) -> bool:
         data={"ends_on": locked.ends_on.isoformat()},
     )
     email_after_commit(
-        recipients=committee_emails(locked.committee),
+        recipients=committee_emails(locked.committee_id),
         subject=_t("The trial at %(compound)s ends on %(date)s")
         % {"compound": locked.compound.name, "date": day_text(locked.ends_on)},
         body=_t(
@@ -357,7 +357,7 @@ def trial_end(*, trial: Trial, today: date, actor=None) -> Trial:
         after={"status": locked.status, "report": report.pk},
     )
     email_after_commit(
-        recipients=committee_emails(locked.committee) + firm_emails(locked.firm),
+        recipients=committee_emails(locked.committee_id) + firm_emails(locked.firm),
         subject=_t("The trial at %(compound)s has ended") % {"compound": locked.compound.name},
         body=_t(
             "The trial report is ready. The committee may now call the owners' vote to hire "

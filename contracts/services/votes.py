@@ -257,7 +257,7 @@ def vote_annul(*, actor, vote: Vote, reason: str) -> Vote:
         require(can_file_contract(actor, vote.compound))
     reason = required_reason(reason, ANNUL_REASON_REQUIRED)
     compound = lock_compound(vote.compound_id)
-    locked = lock_row(vote, related=("committee", "firm"))
+    locked = lock_row(vote, related=("firm",))
     locked.compound = compound  # locked, with the street office the event row needs
     before = status_move(locked, table=VOTE_TRANSITIONS, target=VoteStatus.ANNULLED, model="vote")
     if locked.contracts.exclude(status=ContractStatus.CANCELLED).exists():
@@ -273,7 +273,7 @@ def vote_annul(*, actor, vote: Vote, reason: str) -> Vote:
         data={"reason": reason},
     )
     email_after_commit(
-        recipients=committee_emails(locked.committee) + firm_emails(locked.firm),
+        recipients=committee_emails(locked.committee_id) + firm_emails(locked.firm),
         subject=_t("The owners' vote of %(date)s at %(compound)s was annulled")
         % {"date": date_format(locked.vote_on, "Y-m-d"), "compound": locked.compound.name},
         body=reason,

@@ -553,7 +553,8 @@ def fee_adjustment_decide(
     )
     committee = contract.compound.current_committee
     email_after_commit(
-        recipients=(committee_emails(committee) if committee else []) + firm_emails(contract.firm),
+        recipients=(committee_emails(committee.pk) if committee else [])
+        + firm_emails(contract.firm),
         subject=_("Fee change at %(compound)s: %(status)s")
         % {"compound": contract.compound.name, "status": locked.get_status_display()},
         body=_("Proposed fee ¥%(fee)s per ㎡·month.") % {"fee": locked.proposed_fee},

@@ -178,7 +178,7 @@ def rating_flag(*, actor, rating: Rating, reason: str) -> Rating:
 
 def committee_emails_of(rating: Rating) -> list[str]:
     committee = rating.compound.current_committee
-    return committee_emails(committee) if committee else []
+    return committee_emails(committee.pk) if committee else []
 
 
 @transaction.atomic

@@ -87,3 +87,21 @@ def test_contract_start(
     with django_assert_max_num_queries(20):
         contract_start(contract=contract, today=contract.starts_on)
     assert Event.objects.filter(action="contract.started").exists()
+
+
+def test_trial_and_contract_services_do_not_read_the_committee(
+    draft_contract, committee_member, firm_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Their notices go to the committee's members, found by the committee's id: the
+    locks do not join the committee's row (one join fewer on every trial and contract)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with CaptureQueriesContext(connection) as queries:
+            contract = sign_both(draft_contract, committee_member, firm_admin)
+            trial_end(trial=contract.trial, today=contract.starts_on)
+            contract_start(contract=contract, today=contract.starts_on)
+    assert not [q["sql"][:100] for q in queries if 'FROM "market_committee"' in q["sql"]]
+    assert not [q["sql"][:100] for q in queries if 'JOIN "market_committee"' in q["sql"]]
+    assert any(committee_member.email in message.to for message in mailoutbox)

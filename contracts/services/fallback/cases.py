@@ -132,7 +132,7 @@ def open_case(
     # Opening a case opens a new selection round (Beijing art. 77): the committee hears
     # that the compound is back on the market and can run trials.
     email_after_commit(
-        recipients=(committee_emails(committee) if committee else [])
+        recipients=(committee_emails(committee.pk) if committee else [])
         + firm_emails(designation.firm),
         subject=_t("%(compound)s passes to the fallback operator") % {"compound": compound.name},
         body=_t(
