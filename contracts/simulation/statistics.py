@@ -30,46 +30,40 @@ VACUUM_INSERT_SCALE_FACTOR = 0.2
 
 def statistics_refresh() -> list[str]:
     """ANALYZE the tables autovacuum would analyse now; returns their names."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT quote_ident(schemaname) || '.' || quote_ident(relname)
-            FROM pg_stat_user_tables
-            WHERE n_mod_since_analyze > %s + %s * n_live_tup
-            ORDER BY relname
-            """,
-            [ANALYZE_THRESHOLD, ANALYZE_SCALE_FACTOR],
-        )
-        tables = [name for (name,) in cursor.fetchall()]
-        for table in tables:
-            cursor.execute(f"ANALYZE {table}")
-    return tables
+    return _tables_maintain(
+        "ANALYZE",
+        "n_mod_since_analyze > %s + %s * n_live_tup",
+        [ANALYZE_THRESHOLD, ANALYZE_SCALE_FACTOR],
+    )
 
 
 def dead_rows_vacuum() -> list[str]:
     """VACUUM the tables autovacuum would vacuum now — dead row versions past its
     threshold, or inserts past its insert threshold — and return their names."""
+    return _tables_maintain(
+        "VACUUM",
+        "n_dead_tup > %s + %s * n_live_tup OR n_ins_since_vacuum > %s + %s * n_live_tup",
+        [
+            VACUUM_THRESHOLD,
+            VACUUM_SCALE_FACTOR,
+            VACUUM_INSERT_THRESHOLD,
+            VACUUM_INSERT_SCALE_FACTOR,
+        ],
+    )
+
+
+def _tables_maintain(command: str, due: str, params: list) -> list[str]:
+    """Run ``command`` (ANALYZE or VACUUM) on each user table whose statistics meet
+    ``due`` (a condition on pg_stat_user_tables); outside a transaction, PostgreSQL only."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            SELECT quote_ident(schemaname) || '.' || quote_ident(relname)
-            FROM pg_stat_user_tables
-            WHERE n_dead_tup > %s + %s * n_live_tup
-               OR n_ins_since_vacuum > %s + %s * n_live_tup
-            ORDER BY relname
-            """,
-            [
-                VACUUM_THRESHOLD,
-                VACUUM_SCALE_FACTOR,
-                VACUUM_INSERT_THRESHOLD,
-                VACUUM_INSERT_SCALE_FACTOR,
-            ],
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(relname) "
+            f"FROM pg_stat_user_tables WHERE {due} ORDER BY relname",
+            params,
         )
         tables = [name for (name,) in cursor.fetchall()]
         for table in tables:
-            cursor.execute(f"VACUUM {table}")
+            cursor.execute(f"{command} {table}")
     return tables

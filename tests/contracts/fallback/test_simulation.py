@@ -103,6 +103,18 @@ def test_document_workers_need_the_database_task_backend():
         run(years=0.05, compounds=3, seed=1, document_workers=1)
 
 
+def district_statistics(*columns: str) -> tuple:
+    """The districts' table's counters in pg_stat_user_tables, flushed first (they are
+    otherwise reported once a second or so)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM pg_stat_user_tables "
+            "WHERE relname = 'market_district'"
+        )
+        return cursor.fetchone()
+
+
 def test_tables_autovacuum_would_analyse_are_analysed():
     """What autovacuum does in a normally run database (it is off on the CI machine): a
     table changed by more than 10 % + 50 rows since its last ANALYZE is analysed."""
@@ -111,15 +123,9 @@ def test_tables_autovacuum_would_analyse_are_analysed():
 
     statistics_refresh()
     DistrictFactory.create_batch(120)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_force_next_flush()")
+    district_statistics("n_mod_since_analyze")
     assert "public.market_district" in statistics_refresh()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_force_next_flush()")
-        cursor.execute(
-            "SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = 'market_district'"
-        )
-        assert cursor.fetchone()[0] == 0
+    assert district_statistics("n_mod_since_analyze") == (0,)
     assert "public.market_district" not in statistics_refresh()
 
 
@@ -131,20 +137,12 @@ def test_tables_autovacuum_would_vacuum_are_vacuumed():
     from tests.factories import DistrictFactory
 
     DistrictFactory.create_batch(120)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_force_next_flush()")
+    district_statistics("n_dead_tup")
     dead_rows_vacuum()
     District.objects.update(name="改名")  # 120 dead versions
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_force_next_flush()")
+    district_statistics("n_dead_tup")
     assert "public.market_district" in dead_rows_vacuum()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_force_next_flush()")
-        cursor.execute(
-            "SELECT n_dead_tup, n_ins_since_vacuum FROM pg_stat_user_tables "
-            "WHERE relname = 'market_district'"
-        )
-        assert cursor.fetchone() == (0, 0)
+    assert district_statistics("n_dead_tup", "n_ins_since_vacuum") == (0, 0)
     assert "public.market_district" not in dead_rows_vacuum()
 
 
