@@ -100,6 +100,8 @@ class Evaluation(models.Model):
                 fields=["engagement", "period_start"], name="evaluation_one_per_quarter"
             ),
         ]
+        # A quarter's evaluations (the daily quarterly probe, the bureau's quarter view).
+        indexes = [models.Index(fields=["period_start"], name="evaluation_quarter")]
 
     def __str__(self):
         return f"{self.compound} · {self.period_start:%Y-%m} · {self.score}"

@@ -6,12 +6,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from contracts.models import AmendmentStatus, ContractAmendment
 from market.fee_defaults import DEFAULT_GRADES
 from ratings.models import AdjustmentStatus, Evaluation, FeeAdjustment
 from ratings.services.evaluations import (
+    engagements_to_evaluate,
     evaluation_score,
     evaluations_run,
     fee_adjustment_decide,
@@ -164,6 +166,25 @@ def test_low_ratings_propose_a_lower_fee_and_approval_amends(
     assert {line.fee for line in invoice_lines(engagement, date(2026, 8, 1))} == {D("0.65")}
     with pytest.raises(Exception):  # noqa: B017  (decided once)
         fee_adjustment_decide(actor=official, adjustment=adjustment, approve=False)
+
+
+@pytest.mark.django_db
+def test_the_quarterly_probe_reads_the_quarters_evaluations_once(contract, codes, fee_schedule):
+    # The daily probe asks every day of the quarter whether anything is left to evaluate.
+    # As an anti-join PostgreSQL compared each engagement with each of the quarter's
+    # evaluations (docs/performance.md, eighth pass); as NOT IN it hashes them once.
+    quarter_start, quarter_end = quarter_of(contract.starts_on)
+    evaluations_run(today=quarter_end + timedelta(days=1))
+    left = engagements_to_evaluate(start=quarter_start, end=quarter_end)
+    assert not left.exists()
+    sql = str(left.query)
+    assert "EXISTS" not in sql and sql.count("ratings_evaluation") == 1
+    if connection.vendor == "postgresql":
+        sql, params = left.order_by()[:1].query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Anti Join" not in plan and "SubPlan" in plan
 
 
 @pytest.mark.django_db
