@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from market.models import Event, Firm
+from market.models import Compound, Event, Firm
 from market.permissions import can_manage_fallback, handover_side_of, require
 from market.services.credit import credit_entry_add
 from market.services.events import event_build, event_record
@@ -67,18 +67,27 @@ ENFORCE_REASON = _("Give the reason for enforcing the takeover; it is kept on th
 
 @transaction.atomic
 def handover_open(
-    *, outgoing_engagement: Engagement, incoming_firm: Firm, opened_on: date
+    *,
+    outgoing_engagement: Engagement,
+    incoming_firm: Firm,
+    opened_on: date,
+    compound: Compound | None = None,
 ) -> Handover:
-    """Open the checklist for ``outgoing_engagement`` (once; a second call returns it)."""
+    """Open the checklist for ``outgoing_engagement`` (once; a second call returns it).
+    A caller holding the compound's lock passes it (with its street office, as
+    ``lock_compound`` loads it): the event row and the notice need not load it again."""
     existing = Handover.objects.filter(outgoing_engagement=outgoing_engagement).first()
     if existing is not None:
         return existing
+    if compound is None or compound.pk != outgoing_engagement.compound_id:
+        compound = outgoing_engagement.compound
+    outgoing_firm = outgoing_engagement.firm  # named in the event and the notice
     try:
         with transaction.atomic():
             handover = Handover.objects.create(
-                compound_id=outgoing_engagement.compound_id,
+                compound=compound,
                 outgoing_engagement=outgoing_engagement,
-                outgoing_firm_id=outgoing_engagement.firm_id,
+                outgoing_firm=outgoing_firm,
                 incoming_firm=incoming_firm,
                 opened_on=opened_on,
                 due_on=Handover.due_for(opened_on),
@@ -94,13 +103,13 @@ def handover_open(
         target=handover,
         compound=handover.compound,
         after={
-            "outgoing": outgoing_engagement.firm.name,
+            "outgoing": outgoing_firm.name,
             "incoming": incoming_firm.name,
             "due_on": handover.due_on.isoformat(),
         },
     )
     email_after_commit(
-        recipients=firm_emails(outgoing_engagement.firm) + firm_emails(incoming_firm),
+        recipients=firm_emails(outgoing_firm) + firm_emails(incoming_firm),
         subject=_t("Handover of %(compound)s due by %(date)s")
         % {"compound": handover.compound.name, "date": day_text(handover.due_on)},
         body=_t(
@@ -108,7 +117,7 @@ def handover_open(
             "settlement and open requests to %(incoming)s within 30 days (Civil Code arts. "
             "949–950). Both firms confirm each item on the checklist."
         )
-        % {"outgoing": outgoing_engagement.firm.name, "incoming": incoming_firm.name},
+        % {"outgoing": outgoing_firm.name, "incoming": incoming_firm.name},
         url=absolute_url("handover_detail", handover.pk),
     )
     return handover

@@ -63,7 +63,10 @@ def engagement_finish(*, engagement: Engagement, last_day: date, reason: str) ->
             # covers first: no handover holds this engagement.
             return engagement_end(engagement=engagement, on=last_day, reason=reason)
         handover = handover_open(
-            outgoing_engagement=engagement, incoming_firm=successor.firm, opened_on=first_new_day
+            outgoing_engagement=engagement,
+            incoming_firm=successor.firm,
+            opened_on=first_new_day,
+            compound=compound,
         )
     else:
         designation = designation_active(compound.street_office.district)

@@ -126,7 +126,10 @@ def open_case(
     )
     if previous is not None and previous.firm_id != designation.firm_id:
         handover_open(
-            outgoing_engagement=previous, incoming_firm=designation.firm, opened_on=starts_on
+            outgoing_engagement=previous,
+            incoming_firm=designation.firm,
+            opened_on=starts_on,
+            compound=compound,
         )
     committee = compound.current_committee
     # Opening a case opens a new selection round (Beijing art. 77): the committee hears

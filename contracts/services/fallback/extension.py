@@ -18,7 +18,6 @@ from ...models import (
 from ...models.fallback import FALLBACK_MAX_MONTHS
 from ..common import (
     day_text,
-    lock_compound,
     lock_for_change,
     required_reason,
     status_move,
@@ -37,8 +36,9 @@ def fallback_extend(*, actor, case: FallbackCase, until: date, reason: str) -> F
     if actor is not None:
         require(can_manage_fallback(actor, case.district))
     reason = required_reason(reason, EXTEND_REASON)
-    lock_compound(case.compound_id)
-    locked = FallbackCase.objects.select_for_update().get(pk=case.pk)
+    # The operator and the engagement with the row: the event names the one, the new
+    # end goes to the other (``engagement_set_end`` then locks it).
+    _compound, locked = lock_for_change(case, related=("engagement", "operator"))
     if locked.status != FallbackCaseStatus.OPEN:
         raise ValidationError(CASE_CLOSED)
     if until is None or until <= locked.planned_end_on:
@@ -56,8 +56,7 @@ def fallback_extend(*, actor, case: FallbackCase, until: date, reason: str) -> F
         actor=actor,
         action="fallback.extended",
         target=locked,
-        district=locked.district,
-        compound=locked.compound,
+        compound=locked.compound,  # and so its district, the case's
         before={"until": before.isoformat()},
         after={"until": until.isoformat()},
         data={"reason": reason},
@@ -71,7 +70,7 @@ def fallback_case_close(*, case: FallbackCase, today: date) -> FallbackCase | bo
     """Leaving fallback: once a trial or contract has replaced the fallback engagement
     (``engagement_start`` ends it the day before), the case closes and the fallback
     operator hands over to the new firm. Idempotent."""
-    _compound, locked = lock_for_change(case, related=("engagement", "compound"))
+    compound, locked = lock_for_change(case, related=("engagement", "operator"))
     if locked.status != FallbackCaseStatus.OPEN:
         return False
     if locked.engagement.phase != EngagementPhase.ENDED:
@@ -99,13 +98,13 @@ def fallback_case_close(*, case: FallbackCase, today: date) -> FallbackCase | bo
             outgoing_engagement=locked.engagement,
             incoming_firm=successor.firm,
             opened_on=successor.starts_on,
+            compound=compound,
         )
     event_record(
         actor=None,
         action="fallback.closed",
         target=locked,
-        district=locked.district,
-        compound=locked.compound,
+        compound=locked.compound,  # and so its district, the case's
         before={"status": FallbackCaseStatus.OPEN},
         after={"status": locked.status, "last_day": str(locked.closed_on)},
     )

@@ -39,6 +39,7 @@ from contracts.services.fallback import orders as fallback_services
 from contracts.services.trials import trial_accept, trial_end
 from market.dates import add_months
 from market.models import Compound, Event, ManagementStatus
+from market.permissions import roles_of
 from market.services.firms import firm_suspend
 from tests.factories import CompoundFactory, FirmFactory
 
@@ -404,6 +405,33 @@ def test_extension_needs_a_reason_and_at_most_six_more_months(case, official):
     case.engagement.refresh_from_db()
     assert case.planned_end_on == add_months(end, 3) == case.engagement.ends_on
     assert "选聘未完成" in case.extension_reason
+
+
+def test_an_extension_reads_the_case_with_its_operator_and_engagement(case, official):
+    """One lock of the compound (with its district) and one of the case (with what the
+    event needs): no separate read of the operator or the engagement, and
+    the district only for the permission check."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from market.models import Event
+
+    case = FallbackCase.objects.get(pk=case.pk)  # as a page or the simulation has it
+    roles_of(official)
+    with CaptureQueriesContext(connection) as queries:
+        fallback_extend(
+            actor=official, case=case, until=add_months(case.planned_end_on, 3), reason="选聘未完成"
+        )
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+
+    def alone(table):  # read by itself, not joined to a lock
+        return sum(sql.split(" WHERE ")[0].endswith(f'FROM "{table}"') for sql in reads)
+
+    assert alone("market_firm") == 0
+    assert alone("contracts_engagement") == 1  # its lock, to move its end
+    assert alone("market_district") <= 1
+    event = Event.objects.get(action="fallback.extended")
+    assert event.district_id == case.district_id and event.object_repr == str(case)
 
 
 def test_only_the_district_bureau_extends(case, other_official, firm_admin):

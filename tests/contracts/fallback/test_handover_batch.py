@@ -9,7 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from contracts.models import HandoverItem, HandoverItemKind, HandoverPhoto, HandoverStatus
+from contracts.models import (
+    Engagement,
+    Handover,
+    HandoverItem,
+    HandoverItemKind,
+    HandoverPhoto,
+    HandoverStatus,
+)
 from contracts.services.handover import handover_confirm_items
 from contracts.signals import handover_requests_transfer
 from market.models import Event
@@ -248,3 +255,33 @@ def test_confirming_what_is_left_reads_the_items_under_the_lock(
         today=today,
     )
     assert len(everything) == len(KINDS) and handover.status == HandoverStatus.COMPLETED
+
+
+def test_a_handover_opened_under_the_compounds_lock_reads_no_compound_or_firm_again(
+    active_trial, operator
+):
+    """Callers holding the compound's lock pass it: the event row (which needs the
+    district) and the notice (which names both firms) read nothing they already have."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from contracts.services.common import lock_compound
+    from contracts.services.handover import handover_open
+
+    engagement = Engagement.objects.select_related("firm").get(pk=active_trial.engagement_id)
+    ContentType.objects.get_for_model(Handover)
+    with transaction.atomic():
+        compound = lock_compound(engagement.compound_id)
+        with CaptureQueriesContext(connection) as queries:
+            handover = handover_open(
+                outgoing_engagement=engagement,
+                incoming_firm=operator,
+                opened_on=active_trial.ends_on + timedelta(days=1),
+                compound=compound,
+            )
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    for table in ("market_compound", "market_streetoffice", "market_district", "market_firm"):
+        assert not any(f'FROM "{table}"' in sql for sql in reads), table
+    event = Event.objects.get(action="handover.opened", object_id=str(handover.pk))
+    assert event.district_id == compound.street_office.district_id
+    assert event.object_repr == str(Handover.objects.get(pk=handover.pk))
