@@ -16,7 +16,9 @@ class DailyRun(models.Model):
         verbose_name_plural = _("daily runs")
         ordering = ["-day", "rule"]
         constraints = [
-            models.UniqueConstraint(fields=["rule", "day"], name="daily_run_once_per_rule_and_day")
+            # Day first: the daily entry point reads a day's records (with the rule first
+            # that read scanned every record of every day: 9 ms at ten years).
+            models.UniqueConstraint(fields=["day", "rule"], name="daily_run_once_per_rule_and_day")
         ]
 
     def __str__(self):

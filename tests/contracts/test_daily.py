@@ -279,3 +279,13 @@ def test_a_day_with_nothing_due_costs_a_query_per_rule(db):
     savepoints = [sql for sql in statements if sql.startswith("SAVEPOINT")]
     assert len(savepoints) == len(rules) - len(probed)
     assert DailyRun.objects.filter(day=TODAY).count() == len(rules)
+
+
+@pytest.mark.django_db
+def test_a_days_records_are_found_by_an_index_that_starts_with_the_day():
+    """``daily_run`` first reads the day's records: an index led by the rule left that
+    read scanning every record of every day (9 ms a day at ten years)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, DailyRun._meta.db_table)
+    once = constraints["daily_run_once_per_rule_and_day"]
+    assert once["unique"] and once["columns"] == ["day", "rule"]
