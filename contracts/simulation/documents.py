@@ -6,7 +6,7 @@ same: with the database task backend configured (``DJANGO_TASKS_BACKEND`` under 
 settings) it starts N ``manage.py db_worker`` processes on the same database, so
 WeasyPrint runs on another CPU while the district lives on. With none, tasks run as
 configured (at once, in the simulating process, under the test settings). The committees
-sign two days after generation either way (``moves.SIGNING_DAYS``), waiting for the PDF if
+sign three days after generation either way (``moves.SIGNING_DAYS``), waiting for the PDF if
 it is not there yet, so a seed replays the same history with or without workers.
 """
 

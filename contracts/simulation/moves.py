@@ -50,10 +50,11 @@ VOTE_PASSES = 0.75
 # Owners who replace their firm when its fixed term comes to an end; the rest keep it.
 REPLACE_SHARE = 0.35
 # Days between generating a contract and both sides signing it: they read it first. The
-# owners vote three days before the trial's last day, so two days sign it in time. (One
-# day was shorter than a render at the pace of a large district: the run waited for the
-# PDFs, docs/performance.md, seventh pass.)
-SIGNING_DAYS = 2
+# owners vote three days before the trial's last day, so three days sign it on that last
+# day, in time for the contract to start the day after. (Fewer days were shorter than the
+# renders of a burst of contracts at the pace of a large district: the run waited for
+# the PDFs, docs/performance.md, seventh and eighth passes.)
+SIGNING_DAYS = 3
 # Contract terms chosen (years: weight): most owners sign for the longest term allowed.
 TERM_YEARS = {1: 2, 2: 3, 3: 5}
 logger = logging.getLogger(__name__)
@@ -239,8 +240,8 @@ class Moves:
                     reason="条款未谈妥",
                 )
                 continue
-            # Both sides read the PDF (rendered in the background) and sign two days
-            # later, before the trial's last day (its contract starts the day after).
+            # Both sides read the PDF (rendered in the background) and sign on the
+            # trial's last day (its contract starts the day after).
             self.to_sign.append(
                 (today + timedelta(days=SIGNING_DAYS), contract, chair, trial.firm_id)
             )

@@ -195,3 +195,21 @@ def test_a_document_worker_keeps_one_connection_on_the_workers_cpu(settings):
         time.sleep(1)  # ≈50 polls
         assert worker_backends() == first
         assert os.sched_getaffinity(next(iter(first))) == pinning.others
+
+
+def test_committees_sign_on_the_trials_last_day_and_the_contract_starts_the_next():
+    """Three days after the owners' vote (three days before the trial's last day): as
+    late as the contract can be signed to start the day after the trial, so that the
+    document worker has the longest time to render it (docs/performance.md, eighth
+    pass)."""
+    from datetime import timedelta
+
+    from contracts.models import Contract
+
+    report = run(years=0.5, compounds=12, seed=3)
+    assert report["violations"] == 0 and report["errors"] == []
+    signed = Contract.objects.filter(signed_on__isnull=False, trial__isnull=False)
+    assert signed.exists()
+    for contract in signed.select_related("trial"):
+        assert contract.signed_on == contract.trial.ends_on
+        assert contract.starts_on == contract.trial.ends_on + timedelta(days=1)
