@@ -10,21 +10,13 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from market.exceptions import InvalidTransition
-from market.models import CommitteeMember, Compound, Firm, FirmRole
+from market.models import CommitteeMember, Firm, FirmRole
+from market.services.compounds import lock_compound  # noqa: F401  (the services' lock)
 
 
 def check_transition(*, model: str, table: dict[str, set[str]], current: str, target: str):
     if target not in table.get(current, set()):
         raise InvalidTransition(model=model, current=current, target=target)
-
-
-def lock_compound(compound_id: int) -> Compound:
-    """Serialise every change of a compound's engagements on the compound row."""
-    return (
-        Compound.objects.select_for_update(of=("self",))
-        .select_related("street_office__district")
-        .get(pk=compound_id)
-    )
 
 
 def lock_row(instance, *, related=()):

@@ -178,6 +178,17 @@ def compounds_register_bulk(
     return created
 
 
+def lock_compound(compound_id: int) -> Compound:
+    """Lock a compound's row — its own row only, so a change does not hold up the rest
+    of the district — with its street office and district, which event rows and notices
+    read. Every change of a compound's engagements is serialised on it."""
+    return (
+        Compound.objects.select_for_update(of=("self",))
+        .select_related("street_office__district")
+        .get(pk=compound_id)
+    )
+
+
 @transaction.atomic
 def compound_set_management_status(
     *, compound: Compound, status: str, actor, reason: str, locked: bool = False
@@ -186,14 +197,7 @@ def compound_set_management_status(
     contract and fallback services of later apps. ``locked``: the caller already holds
     this compound's row lock and passes that instance (with its street office), which is
     changed in place instead of being locked and read again."""
-    row = compound
-    if not locked:
-        # Its own row only: a status change must not hold up the rest of the district.
-        row = (
-            Compound.objects.select_for_update(of=("self",))
-            .select_related("street_office__district")
-            .get(pk=compound.pk)
-        )
+    row = compound if locked else lock_compound(compound.pk)
     before = row.management_status
     if status not in MANAGEMENT_TRANSITIONS.get(before, set()):
         raise InvalidTransition(model="compound", current=before, target=status)
