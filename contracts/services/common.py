@@ -80,9 +80,11 @@ def today_or(today):
 
 def committee_emails(committee_id: int) -> list[str]:
     """The current members' addresses. By id: the services need not load the committee."""
-    emails = CommitteeMember.objects.filter(
-        committee_id=committee_id, left_on__isnull=True
-    ).values_list("email", flat=True)
+    emails = (
+        CommitteeMember.objects.active()
+        .filter(committee_id=committee_id)
+        .values_list("email", flat=True)
+    )
     return sorted(set(emails) - {"", None})
 
 

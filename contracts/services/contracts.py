@@ -245,9 +245,11 @@ def _signer_allowed(actor, contract: Contract, party: str) -> bool:
 def _signer_name(actor, contract: Contract, party: str) -> str:
     if party == SigningParty.COMMITTEE:
         # By the committee's id: the locked contract does not carry the committee row.
-        seat = CommitteeMember.objects.filter(
-            committee_id=contract.committee_id, left_on__isnull=True, user=actor
-        ).first()
+        seat = (
+            CommitteeMember.objects.active()
+            .filter(committee_id=contract.committee_id, user=actor)
+            .first()
+        )
         if seat is not None:
             return seat.name
     return actor.get_full_name() or actor.email

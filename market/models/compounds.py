@@ -182,7 +182,7 @@ class Committee(models.Model):
 
     @property
     def active_members(self):
-        return self.members.filter(left_on__isnull=True)
+        return self.members.active()
 
     @property
     def chair(self):
@@ -197,6 +197,12 @@ class CommitteeRole(models.TextChoices):
     CHAIR = "chair", _("Chair")
     VICE_CHAIR = "vice_chair", _("Vice chair")
     MEMBER = "member", _("Member")
+
+
+class CommitteeMemberQuerySet(models.QuerySet):
+    def active(self):
+        """Seats still held: the member has not left."""
+        return self.filter(left_on__isnull=True)
 
 
 class CommitteeMember(models.Model):
@@ -224,6 +230,8 @@ class CommitteeMember(models.Model):
     is_treasurer = models.BooleanField(_("treasurer"), default=False)
     joined_on = models.DateField(_("joined on"), default=timezone.localdate)
     left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    objects = CommitteeMemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("committee member")
