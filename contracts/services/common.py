@@ -10,7 +10,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from market.exceptions import InvalidTransition
-from market.models import CommitteeMember, Firm, FirmRole
+from market.models import CommitteeMember, Firm, FirmMember, FirmRole
+from market.prepared import KeyedQuery, row_lock
 from market.services.compounds import lock_compound  # noqa: F401  (the services' lock)
 
 
@@ -21,12 +22,7 @@ def check_transition(*, model: str, table: dict[str, set[str]], current: str, ta
 
 def lock_row(instance, *, related=()):
     """A fresh copy of ``instance`` with its own row locked (not the joined rows)."""
-    return (
-        type(instance)
-        .objects.select_for_update(of=("self",))
-        .select_related(*related)
-        .get(pk=instance.pk)
-    )
+    return row_lock(type(instance), instance.pk, related=tuple(related))
 
 
 def lock_for_change(instance, *, related=()):
@@ -80,17 +76,26 @@ def today_or(today):
 
 def committee_emails(committee_id: int) -> list[str]:
     """The current members' addresses. By id: the services need not load the committee."""
-    emails = (
+    return sorted(set(_COMMITTEE_EMAILS.rows(committee_id)) - {"", None})
+
+
+def firm_emails(firm: Firm) -> list[str]:
+    return sorted({firm.email, *_FIRM_ADMIN_EMAILS.rows(firm.pk)} - {"", None})
+
+
+# Every notice looks its recipients up: compiled once (market.prepared).
+_COMMITTEE_EMAILS = KeyedQuery(
+    lambda committee_id: (
         CommitteeMember.objects.active()
         .filter(committee_id=committee_id)
         .values_list("email", flat=True)
     )
-    return sorted(set(emails) - {"", None})
-
-
-def firm_emails(firm: Firm) -> list[str]:
-    admins = firm.members.filter(left_on__isnull=True, role=FirmRole.ADMIN)
-    return sorted({firm.email, *admins.values_list("user__email", flat=True)} - {"", None})
+)
+_FIRM_ADMIN_EMAILS = KeyedQuery(
+    lambda firm_id: FirmMember.objects.filter(
+        firm_id=firm_id, left_on__isnull=True, role=FirmRole.ADMIN
+    ).values_list("user__email", flat=True)
+)
 
 
 def absolute_url(name: str, *args) -> str:

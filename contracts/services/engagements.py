@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from market.models import Compound, ManagementStatus
+from market.prepared import KeyedQuery, row_lock
 from market.services.compounds import compound_set_management_status
 
 from ..models import ENGAGEMENT_TRANSITIONS, Engagement, EngagementKind, EngagementPhase
@@ -41,20 +42,27 @@ KIND_TO_STATUS = {
 }
 
 
+def _slot_obstacles(compound_id: int):
+    return Engagement.objects.filter(
+        Q(phase=EngagementPhase.UPCOMING)
+        | (Q(phase=EngagementPhase.LIVE) & ~Q(kind=EngagementKind.FALLBACK)),
+        compound_id=compound_id,
+    ).select_related("firm")
+
+
+# Checked by every trial request and engagement opened (compiled once: market.prepared).
+_SLOT_OBSTACLES = KeyedQuery(_slot_obstacles)
+
+
 def engagement_check_slot(*, compound: Compound, starts_on: date, exclude=None) -> None:
     """Refuse a new engagement starting on ``starts_on`` if another is lined up, or if the
     market engagement serving now does not end before it. A live fallback engagement is no
     obstacle: a market engagement replaces it (Beijing art. 77)."""
-    engagements = compound.engagements.all()
-    if exclude is not None:
-        engagements = engagements.exclude(pk=exclude.pk)
     # One query for both obstacles (a compound has at most a few such rows).
-    obstacles = list(
-        engagements.filter(
-            Q(phase=EngagementPhase.UPCOMING)
-            | (Q(phase=EngagementPhase.LIVE) & ~Q(kind=EngagementKind.FALLBACK))
-        ).select_related("firm")
-    )
+    if exclude is None:
+        obstacles = _SLOT_OBSTACLES.rows(compound.pk)
+    else:
+        obstacles = [e for e in _slot_obstacles(compound.pk) if e.pk != exclude.pk]
     if any(e.phase == EngagementPhase.UPCOMING for e in obstacles):
         raise ValidationError(SLOT_TAKEN % {"compound": compound.name}, code="slot_taken")
     live = next((e for e in obstacles if e.phase == EngagementPhase.LIVE), None)
@@ -100,7 +108,7 @@ def engagement_open(
 
 
 def _move(engagement: Engagement, phase: str) -> Engagement:
-    locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    locked = row_lock(Engagement, engagement.pk)
     check_transition(
         model="engagement", table=ENGAGEMENT_TRANSITIONS, current=locked.phase, target=phase
     )
@@ -163,7 +171,7 @@ def engagement_cancel(*, engagement: Engagement, reason: str) -> Engagement:
 
 def engagement_set_end(*, engagement: Engagement, ends_on) -> Engagement:
     """Notice given, or an indefinite holdover term (``ends_on`` None)."""
-    locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    locked = row_lock(Engagement, engagement.pk)
     locked.ends_on = ends_on
     locked.save(update_fields=["ends_on"])
     engagement.ends_on = ends_on

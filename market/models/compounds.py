@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..prepared import KeyedQuery
 from .geography import StreetOffice
 
 
@@ -138,7 +139,8 @@ class Compound(models.Model):
 
     @property
     def current_committee(self):
-        return self.committees.filter(dissolved_on__isnull=True).first()
+        committees = _CURRENT_COMMITTEE.rows(self.pk)
+        return committees[0] if committees else None
 
     @property
     def is_served(self) -> bool:
@@ -257,3 +259,11 @@ class CommitteeMember(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.get_role_display()})"
+
+
+# Compound.current_committee: read by most services (compiled once: market.prepared).
+_CURRENT_COMMITTEE = KeyedQuery(
+    lambda compound_id: Committee.objects.filter(
+        compound_id=compound_id, dissolved_on__isnull=True
+    ).order_by("pk")[:1]
+)

@@ -12,6 +12,7 @@ from ..exceptions import InvalidTransition
 from ..models import Compound, Event, ManagementStatus, StreetOffice
 from ..models.compounds import COMPOUND_NAME_TAKEN, MANAGEMENT_TRANSITIONS
 from ..permissions import can_manage_register, require
+from ..prepared import row_lock
 from .events import event_build, event_record
 
 COMPOUND_FIELDS = (
@@ -182,11 +183,7 @@ def lock_compound(compound_id: int) -> Compound:
     """Lock a compound's row — its own row only, so a change does not hold up the rest
     of the district — with its street office and district, which event rows and notices
     read. Every change of a compound's engagements is serialised on it."""
-    return (
-        Compound.objects.select_for_update(of=("self",))
-        .select_related("street_office__district")
-        .get(pk=compound_id)
-    )
+    return row_lock(Compound, compound_id, related=("street_office__district",))
 
 
 @transaction.atomic

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 
 from contracts.models import Contract, SigningParty, Trial, Vote
+from contracts.services.common import lock_row
 from contracts.services.contracts import contract_sign, contract_start
 from contracts.services.trials import trial_accept, trial_end, trial_start
 from market.models import Compound, Event
@@ -105,3 +107,13 @@ def test_trial_and_contract_services_do_not_read_the_committee(
     assert not [q["sql"][:100] for q in queries if 'FROM "market_committee"' in q["sql"]]
     assert not [q["sql"][:100] for q in queries if 'JOIN "market_committee"' in q["sql"]]
     assert any(committee_member.email in message.to for message in mailoutbox)
+
+
+def test_a_contracts_lock_reads_it_as_its_manager_does_without_the_pdf(draft_contract):
+    """Services lock contracts with ``lock_row`` (compiled once: market.prepared); the PDF
+    Contract.objects defers stays unread, and the related rows asked for come with it."""
+    with transaction.atomic():
+        locked = lock_row(draft_contract, related=("firm",))
+    assert "document" in locked.get_deferred_fields()
+    assert locked.number == draft_contract.number
+    assert Contract.firm.is_cached(locked)
