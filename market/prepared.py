@@ -82,23 +82,40 @@ class KeyedQuery:
             compiled = self._compiled[connection] = _Compiled(template, connection)
         return list(compiled.queryset(template, int(key)))
 
+    def first(self, key):
+        """The first row (the query's own order, as ``.first()`` has it), or None. Build
+        the query sliced (``[:1]``) and ordered."""
+        rows = self.rows(key)
+        return rows[0] if rows else None
 
-_row_locks: dict[tuple, KeyedQuery] = {}
+
+_by_pk: dict[tuple, KeyedQuery] = {}
+
+
+def _row(model, pk, *, related: tuple[str, ...], lock: bool):
+    query = _by_pk.get((model, related, lock))
+    if query is None:
+
+        def build(key):
+            rows = model._default_manager.all()
+            rows = rows.select_for_update(of=("self",)) if lock else rows
+            return (rows.select_related(*related) if related else rows).filter(pk=key)
+
+        query = _by_pk[(model, related, lock)] = KeyedQuery(build)
+    rows = query.rows(pk)
+    if not rows:
+        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+    return rows[0]
 
 
 def row_lock(model, pk, *, related: tuple[str, ...] = ()):
     """``model``'s row ``pk`` locked (its own row only, ``of=("self",)``) with ``related``
     joined in, as ``.get()`` returns it; ``model.DoesNotExist`` if there is none. Must run
     inside a transaction, like any ``select_for_update``."""
-    query = _row_locks.get((model, related))
-    if query is None:
+    return _row(model, pk, related=related, lock=True)
 
-        def build(key):
-            locking = model._default_manager.select_for_update(of=("self",))
-            return (locking.select_related(*related) if related else locking).filter(pk=key)
 
-        query = _row_locks[(model, related)] = KeyedQuery(build)
-    rows = query.rows(pk)
-    if not rows:
-        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
-    return rows[0]
+def row_get(model, pk, *, related: tuple[str, ...] = ()):
+    """``model``'s row ``pk`` with ``related`` joined in, unlocked, as ``.get()`` returns
+    it; ``model.DoesNotExist`` if there is none."""
+    return _row(model, pk, related=related, lock=False)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from market.models import Compound, Event, Firm
 from market.permissions import can_manage_fallback, handover_side_of, require
+from market.prepared import KeyedQuery
 from market.services.credit import credit_entry_add
 from market.services.events import event_build, event_record
 from market.uploads import validate_upload
@@ -65,6 +66,12 @@ NOT_YET_ENFORCEABLE = _(
 ENFORCE_REASON = _("Give the reason for enforcing the takeover; it is kept on the record.")
 
 
+# An engagement's handover (one at most): compiled once (market.prepared).
+_HANDOVER_OF = KeyedQuery(
+    lambda engagement_id: Handover.objects.filter(outgoing_engagement_id=engagement_id)[:1]
+)
+
+
 @transaction.atomic
 def handover_open(
     *,
@@ -76,7 +83,7 @@ def handover_open(
     """Open the checklist for ``outgoing_engagement`` (once; a second call returns it).
     A caller holding the compound's lock passes it (with its street office, as
     ``lock_compound`` loads it): the event row and the notice need not load it again."""
-    existing = Handover.objects.filter(outgoing_engagement=outgoing_engagement).first()
+    existing = _HANDOVER_OF.first(outgoing_engagement.pk)
     if existing is not None:
         return existing
     if compound is None or compound.pk != outgoing_engagement.compound_id:

@@ -18,6 +18,7 @@ fallback").
 
 from datetime import date, timedelta
 
+from market.prepared import KeyedQuery
 from market.services.events import event_record
 
 from ..models import (
@@ -48,15 +49,22 @@ def handover_holding(engagement: Engagement) -> Handover | None:
     ).first()
 
 
+# The compound's next engagement, read by every trial or contract that finishes; compiled
+# once (market.prepared). A compound has at most one upcoming engagement.
+_UPCOMING = KeyedQuery(
+    lambda compound_id: Engagement.objects.filter(
+        compound_id=compound_id, phase=EngagementPhase.UPCOMING
+    ).select_related("firm")[:1]
+)
+
+
 def engagement_finish(*, engagement: Engagement, last_day: date, reason: str) -> Engagement:
     """A trial or contract has served its last planned day (the caller holds the compound
     lock). With the same firm next, or nobody to hand over to, it ends now; with another
     firm next, the handover opens and the engagement stays live until it completes."""
     compound = engagement.compound
     first_new_day = last_day + timedelta(days=1)
-    successor = (
-        compound.engagements.filter(phase=EngagementPhase.UPCOMING).select_related("firm").first()
-    )
+    successor = _UPCOMING.first(compound.pk)
     if successor is not None:
         if successor.firm_id == engagement.firm_id or successor.starts_on > first_new_day:
             # Same firm continues (trial → its contract), or a gap the fallback operator

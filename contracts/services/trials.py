@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from market.models import Compound, Offer
 from market.permissions import can_act_for_compound, can_act_for_firm, require
+from market.prepared import row_get
 from market.services.events import event_record
 
 from ..dates import term_last_day
@@ -94,7 +95,7 @@ def trial_request(
     if actor is not None:
         require(can_act_for_compound(actor, compound))
     compound = lock_compound(compound.pk)
-    offer = Offer.objects.select_related("firm").get(pk=offer.pk)
+    offer = row_get(Offer, offer.pk, related=("firm",))
     committee = compound.current_committee
     if committee is None:
         raise ValidationError(NO_COMMITTEE % {"compound": compound.name})

@@ -7,7 +7,7 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from market.models import Compound
-from market.prepared import KeyedQuery, row_lock
+from market.prepared import KeyedQuery, row_get, row_lock
 from tests.factories import CommitteeFactory, CompoundFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +99,13 @@ def test_an_id_used_twice_in_a_query_is_refused_when_compiled(street_office):
     twice = KeyedQuery(lambda key: Compound.objects.filter(pk=key, street_office_id=key))
     with pytest.raises(ValueError, match="not exactly one parameter"):
         twice.rows(street_office.pk)
+
+
+def test_row_get_reads_without_a_lock_and_refuses_a_missing_row(street_office):
+    compound = CompoundFactory(street_office=street_office)
+    with CaptureQueriesContext(connection) as queries:
+        read = row_get(Compound, compound.pk, related=("street_office",))
+        assert read.street_office == street_office
+    assert len(queries) == 1 and "FOR UPDATE" not in queries[0]["sql"]
+    with pytest.raises(Compound.DoesNotExist):
+        row_get(Compound, compound.pk + 1000)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _t
 
 from market.dates import add_months
 from market.models import Compound, Firm, ManagementStatus
+from market.prepared import KeyedQuery
 from market.services.compounds import compound_set_management_status
 from market.services.events import event_record
 
@@ -180,12 +181,17 @@ def fallback_case_begin(*, case: FallbackCase, on: date, actor=None) -> Fallback
 
 
 def _last_ended(compound: Compound) -> Engagement | None:
-    return (
-        compound.engagements.filter(phase=EngagementPhase.ENDED)
+    return _LAST_ENDED.first(compound.pk)
+
+
+# Read by every check of an unserved compound: compiled once (market.prepared).
+_LAST_ENDED = KeyedQuery(
+    lambda compound_id: (
+        Engagement.objects.filter(compound_id=compound_id, phase=EngagementPhase.ENDED)
         .select_related("firm")
-        .order_by("-ended_on", "-id")
-        .first()
+        .order_by("-ended_on", "-id")[:1]
     )
+)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from market.models import District, Firm, FirmStatus
 from market.permissions import can_manage_fallback, require
+from market.prepared import KeyedQuery
 from market.services.events import event_record
 
 from ...models import (
@@ -27,11 +28,15 @@ from .common import (
 
 
 def designation_active(district: District) -> FallbackDesignation | None:
-    return (
-        FallbackDesignation.objects.filter(district=district, active=True)
-        .select_related("firm")
-        .first()
-    )
+    return _ACTIVE_DESIGNATION.first(district.pk)
+
+
+# Read by every fallback case opened and every engagement finished (market.prepared).
+_ACTIVE_DESIGNATION = KeyedQuery(
+    lambda district_id: FallbackDesignation.objects.filter(
+        district_id=district_id, active=True
+    ).select_related("firm")[:1]
+)
 
 
 def _district_lock(district: District) -> District:

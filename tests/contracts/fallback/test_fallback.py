@@ -3,6 +3,7 @@ extension, leaving fallback, and the coverage selector."""
 
 from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -36,6 +37,7 @@ from contracts.services.fallback import (
     written_warning_record,
 )
 from contracts.services.fallback import orders as fallback_services
+from contracts.services.fallback.designation import designation_active
 from contracts.services.trials import trial_accept, trial_end
 from market.dates import add_months
 from market.models import Compound, Event, ManagementStatus
@@ -521,3 +523,18 @@ def test_a_trial_delayed_past_its_planned_end_by_the_handover_still_runs_its_len
     assert successor.starts_on == late and successor.ends_on - successor.starts_on == length
     assert successor.engagement.starts_on == late
     assert successor.engagement.ends_on == successor.ends_on
+
+
+def test_the_active_designation_is_read_by_a_query_compiled_once(designation, district):
+    """Read by every case opened and engagement finished (market.prepared)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    assert designation_active(district) == designation
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    with mock.patch.object(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or as_sql(self, *a, **k)
+    ):
+        again = designation_active(district)
+    assert again == designation and again.firm == designation.firm
+    assert compiled == []
