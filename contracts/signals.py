@@ -4,8 +4,8 @@
   the fallback app (issue #6) checks whether a successor starts the next day. Sent
   after commit.
 - ``trial_ended(trial, report)``: the ratings app (issue #5) fills the trial report's
-  counts and rates. Sent inside the transaction that ends the trial, so what the
-  receiver saves commits (or rolls back) with it.
+  counts and rates on the unsaved ``report``, which the trial service then saves (one
+  INSERT, not an INSERT and an UPDATE). Sent inside the transaction that ends the trial.
 """
 
 from django.dispatch import Signal

@@ -14,7 +14,8 @@ from .services.requests import handover_incoming_engagement, requests_transfer
 @receiver(trial_ended, dispatch_uid="ratings.fill_trial_report")
 def fill_trial_report(sender, trial, report, **kwargs):
     """The trial report's counts, rates and score (DOMAIN "Trials": ratings during a
-    trial count for its report). Runs inside the transaction that ends the trial."""
+    trial count for its report), on the unsaved report the trial service then saves.
+    Runs inside the transaction that ends the trial."""
     engagement = trial.engagement
     if engagement is None:
         return
@@ -35,7 +36,6 @@ def fill_trial_report(sender, trial, report, **kwargs):
     report.score = evaluation_score(
         ratings=ratings_points(average), inspections=inspection, rates=rates.score
     )
-    report.save()
 
 
 # --- Open requests follow the operator (issue #6, Civil Code art. 949) ------------------

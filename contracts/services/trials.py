@@ -348,8 +348,10 @@ def trial_end(*, trial: Trial, today: date, actor=None) -> Trial:
     # The trial firm keeps serving until it has handed over to another operator.
     engagement_finish(engagement=locked.engagement, last_day=locked.ends_on, reason="trial ended")
     locked.save(update_fields=["status"])
-    report = TrialReport.objects.create(trial=locked, created_on=today)
+    report = TrialReport(trial=locked, created_on=today)
+    # The ratings app fills in the figures; the report is written once, with them.
     trial_ended.send(sender=Trial, trial=locked, report=report)
+    report.save()
     event_record(
         actor=actor,
         action="trial.ended",

@@ -51,6 +51,24 @@ def test_trial_end(active_trial, django_assert_max_num_queries):
     assert Event.objects.filter(action="trial.ended").exists()
 
 
+def test_the_trial_report_is_written_once_with_its_figures(active_trial):
+    """The ratings app fills the report before it is saved: one INSERT, no UPDATE."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        trial_end(trial=active_trial, today=active_trial.ends_on + timedelta(days=1))
+    writes = [
+        q["sql"].split(" ")[0]
+        for q in queries
+        if '"contracts_trialreport"' in q["sql"].split(" WHERE ")[0]
+        and not q["sql"].startswith("SELECT")
+    ]
+    assert writes == ["INSERT"]
+    report = Trial.objects.get(pk=active_trial.pk).report
+    assert report.requests_total == 0  # its figures: tests/ratings/test_pages.py
+
+
 def test_vote_record(active_trial, committee_member, django_assert_max_num_queries):
     with django_assert_max_num_queries(9):
         record_hire_vote(committee_member, active_trial)
