@@ -99,7 +99,8 @@ def _row(model, pk, *, related: tuple[str, ...], lock: bool):
         def build(key):
             rows = model._default_manager.all()
             rows = rows.select_for_update(of=("self",)) if lock else rows
-            return (rows.select_related(*related) if related else rows).filter(pk=key)
+            rows = rows.select_related(*related) if related else rows
+            return rows.filter(pk=key).order_by()  # as .get(): no ORDER BY for one row
 
         query = _by_pk[(model, related, lock)] = KeyedQuery(build)
     rows = query.rows(pk)

@@ -42,16 +42,14 @@ KIND_TO_STATUS = {
 }
 
 
-def _slot_obstacles(compound_id: int):
-    return Engagement.objects.filter(
+# Checked by every trial request and engagement opened (compiled once: market.prepared).
+_SLOT_OBSTACLES = KeyedQuery(
+    lambda compound_id: Engagement.objects.filter(
         Q(phase=EngagementPhase.UPCOMING)
         | (Q(phase=EngagementPhase.LIVE) & ~Q(kind=EngagementKind.FALLBACK)),
         compound_id=compound_id,
     ).select_related("firm")
-
-
-# Checked by every trial request and engagement opened (compiled once: market.prepared).
-_SLOT_OBSTACLES = KeyedQuery(_slot_obstacles)
+)
 
 
 def engagement_check_slot(*, compound: Compound, starts_on: date, exclude=None) -> None:
@@ -59,10 +57,9 @@ def engagement_check_slot(*, compound: Compound, starts_on: date, exclude=None) 
     market engagement serving now does not end before it. A live fallback engagement is no
     obstacle: a market engagement replaces it (Beijing art. 77)."""
     # One query for both obstacles (a compound has at most a few such rows).
-    if exclude is None:
-        obstacles = _SLOT_OBSTACLES.rows(compound.pk)
-    else:
-        obstacles = [e for e in _slot_obstacles(compound.pk) if e.pk != exclude.pk]
+    obstacles = _SLOT_OBSTACLES.rows(compound.pk)
+    if exclude is not None:
+        obstacles = [e for e in obstacles if e.pk != exclude.pk]
     if any(e.phase == EngagementPhase.UPCOMING for e in obstacles):
         raise ValidationError(SLOT_TAKEN % {"compound": compound.name}, code="slot_taken")
     live = next((e for e in obstacles if e.phase == EngagementPhase.LIVE), None)
