@@ -18,7 +18,7 @@ fallback").
 
 from datetime import date, timedelta
 
-from market.prepared import KeyedQuery
+from market.prepared import KeyedQuery, row_lock
 from market.services.events import event_record
 
 from ..models import (
@@ -145,7 +145,7 @@ def handover_release(*, handover: Handover, on: date, actor=None, reason: str) -
     """The handover is complete (or the takeover enforced) on ``on``: the outgoing
     engagement's last day is the day before and the incoming operator starts ``on``.
     False when the outgoing engagement no longer holds the compound."""
-    outgoing = Engagement.objects.select_for_update().get(pk=handover.outgoing_engagement_id)
+    outgoing = row_lock(Engagement, handover.outgoing_engagement_id)
     if outgoing.phase != EngagementPhase.LIVE:
         return False
     if outgoing.ends_on is not None and on <= outgoing.ends_on:
@@ -177,7 +177,7 @@ def successor_start(*, engagement: Engagement, on: date, actor=None) -> None:
     delay = on - engagement.starts_on
     if engagement.kind == EngagementKind.TRIAL and delay.days > 0:
         # A trial is a number of months of service (DOMAIN "Trials"): it moves whole.
-        trial = Trial.objects.select_for_update().get(pk=engagement.trial.pk)
+        trial = row_lock(Trial, engagement.trial.pk)
         Trial.objects.filter(pk=trial.pk).update(
             starts_on=trial.starts_on + delay, ends_on=trial.ends_on + delay
         )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _t
 
 from market.dates import add_months
 from market.models import Compound, Firm, ManagementStatus
-from market.prepared import KeyedQuery
+from market.prepared import KeyedQuery, row_lock
 from market.services.compounds import compound_set_management_status
 from market.services.events import event_record
 
@@ -158,7 +158,7 @@ def open_case(
 def fallback_case_begin(*, case: FallbackCase, on: date, actor=None) -> FallbackCase:
     """The fallback engagement that waited for the outgoing firm's handover starts on
     ``on``; its 6-month term (Beijing art. 77) counts from then."""
-    locked = FallbackCase.objects.select_for_update().get(pk=case.pk)
+    locked = row_lock(FallbackCase, case.pk)
     planned_end = add_months(on, FALLBACK_MAX_MONTHS) - timedelta(days=1)
     Engagement.objects.filter(pk=locked.engagement_id).update(starts_on=on, ends_on=planned_end)
     locked.opened_on, locked.planned_end_on = on, planned_end
@@ -296,7 +296,7 @@ def fallback_take_over_firm(*, firm: Firm, today: date, actor=None) -> list[Fall
     )
     for engagement in live:
         compound = lock_compound(engagement.compound_id)
-        engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+        engagement = row_lock(Engagement, engagement.pk)
         if engagement.phase != EngagementPhase.LIVE:
             continue
         if _cut_handover_short(engagement, today=today, actor=actor, status=locked_firm.status):

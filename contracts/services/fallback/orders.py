@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _t
 
 from market.models import Compound, Firm
 from market.permissions import can_manage_fallback, require
+from market.prepared import row_lock
 from market.services.events import event_record
 
 from ...models import (
@@ -136,7 +137,7 @@ def fallback_order(
         raise ValidationError(
             SCORES_NOT_LOW % {"scores": ", ".join(str(score) for score in scores[-2:])}
         )
-    engagement = Engagement.objects.select_for_update().get(pk=live.pk)
+    engagement = row_lock(Engagement, live.pk)
     last_day = max(today - timedelta(days=1), engagement.starts_on)
     end_market_engagement(engagement=engagement, last_day=last_day, reason="bureau order")
     case = open_case(
