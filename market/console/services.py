@@ -248,12 +248,20 @@ def _fail_import(batch_id: int, reason: str) -> CompoundImport:
     return batch
 
 
+def compound_imports_to_purge(*, now=None):
+    """Uploads past their expiry that still hold something to purge: never imported (the
+    whole upload goes), or imported with their rows still kept."""
+    now = now or timezone.now()
+    return CompoundImport.objects.filter(expires_at__lte=now).exclude(
+        status=CompoundImportStatus.IMPORTED, rows=[]
+    )
+
+
 def compound_imports_purge(*, now=None) -> list[int]:
     """Uploads past their expiry that were never imported are deleted (they hold the
     file's contents); imported ones keep their summary but drop their rows. Returns the
     ids deleted."""
-    now = now or timezone.now()
-    expired = CompoundImport.objects.filter(expires_at__lte=now)
+    expired = compound_imports_to_purge(now=now)
     stale = expired.exclude(status=CompoundImportStatus.IMPORTED)
     ids = list(stale.values_list("pk", flat=True))
     CompoundImport.objects.filter(pk__in=ids).delete()
@@ -309,5 +317,6 @@ __all__ = [
     "compound_import_confirm",
     "compound_import_start",
     "compound_imports_purge",
+    "compound_imports_to_purge",
     "coverage_snapshot_take",
 ]

@@ -407,6 +407,43 @@ def test_expired_uploads_are_purged(district, official):
 
 
 @pytest.mark.django_db
+def test_the_purge_is_an_idle_daily_rule_until_an_upload_has_something_to_purge(
+    district, official
+):
+    """Uploads rarely expire: on the other days the purge is probed like the other idle
+    rules, with no transaction, record or statements of its own."""
+    from contracts.daily import daily_run
+    from market.daily import daily_rules
+
+    purge = next(rule for rule in daily_rules() if rule.name == "market.compound_imports_purge")
+    today = timezone.localdate()
+    past = timezone.now() - timedelta(hours=1)
+
+    def upload(**fields):
+        return CompoundImport.objects.create(
+            district=district, owner=official, file_name="a.csv", file_kind="csv", **fields
+        )
+
+    upload(source=b"x")  # not expired
+    # Imported, expired, rows already dropped: nothing left to purge.
+    upload(source=b"x", expires_at=past, status=CompoundImportStatus.IMPORTED, rows=[])
+    assert purge.candidates is not None
+    assert not purge.candidates(today).exists()
+    assert daily_run(today=today)["market.compound_imports_purge"] == {"done": []}
+
+    kept_rows = upload(
+        source=b"x", expires_at=past, status=CompoundImportStatus.IMPORTED, rows=[{"名称": "甲"}]
+    )
+    stale = upload(source=b"x", expires_at=past)
+    assert set(purge.candidates(today).values_list("pk", flat=True)) == {kept_rows.pk, stale.pk}
+    tomorrow = today + timedelta(days=1)
+    assert daily_run(today=tomorrow)["market.compound_imports_purge"] == {"done": [stale.pk]}
+    kept_rows.refresh_from_db()
+    assert kept_rows.rows == [] and not CompoundImport.objects.filter(pk=stale.pk).exists()
+    assert not purge.candidates(tomorrow).exists()
+
+
+@pytest.mark.django_db
 def test_a_batch_being_read_shows_its_progress_and_polls(official_client, district, official):
     batch = CompoundImport.objects.create(
         district=district,
