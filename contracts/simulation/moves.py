@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from market.exceptions import InvalidTransition
 from market.models import Compound, Firm, FirmStatus
+from market.prepared import KeyedQuery
 
 from ..models import (
     IN_FORCE_STATUSES,
@@ -60,6 +61,54 @@ TERM_YEARS = {1: 2, 2: 3, 3: 5}
 logger = logging.getLogger(__name__)
 
 
+# What the people look at every day, the same questions of the same district: compiled
+# once per connection, keyed by the district (market.prepared; docs/performance.md, tenth
+# pass). Sets and a dict need no order; the lists keep the models' own, which the draws
+# follow.
+def _in_district(district_id: int, prefix: str = "compound__") -> dict:
+    return {f"{prefix}street_office__district": district_id}
+
+
+_UPCOMING_COMPOUNDS = KeyedQuery(
+    lambda district_id: Engagement.objects.filter(
+        phase=EngagementPhase.UPCOMING, **_in_district(district_id)
+    )
+    .order_by()
+    .values_list("compound_id", flat=True)
+)
+_REQUESTING_COMPOUNDS = KeyedQuery(
+    lambda district_id: Trial.objects.filter(
+        status=TrialStatus.REQUESTED, **_in_district(district_id)
+    )
+    .order_by()
+    .values_list("compound_id", flat=True)
+)
+_LIVE_ENGAGEMENTS = KeyedQuery(
+    lambda district_id: Engagement.objects.filter(
+        phase=EngagementPhase.LIVE, **_in_district(district_id)
+    )
+    .order_by()
+    .values_list("compound_id", "kind", "ends_on", "firm_id", "pk")
+)
+_OPEN_TRIAL_REQUESTS = KeyedQuery(
+    lambda district_id: Trial.objects.filter(
+        status__in=[TrialStatus.REQUESTED, TrialStatus.ACCEPTED], **_in_district(district_id)
+    ).select_related("firm", "compound")
+)
+_CONTRACTS_IN_FORCE = KeyedQuery(
+    lambda district_id: Contract.objects.filter(
+        status__in=IN_FORCE_STATUSES, terminates_on__isnull=True, **_in_district(district_id)
+    )
+    .order_by("pk")
+    .values_list("pk", flat=True)
+)
+_OPEN_HANDOVERS = KeyedQuery(
+    lambda district_id: Handover.objects.filter(
+        status__in=[HandoverStatus.OPEN, HandoverStatus.REFUSED], **_in_district(district_id)
+    )
+)
+
+
 class Moves:
     def __init__(self, world: World, stats: Counter, timings: Counter | None = None):
         self.world = world
@@ -92,7 +141,7 @@ class Moves:
         return result
 
     def district_filter(self, prefix: str = "compound__") -> dict:
-        return {f"{prefix}street_office__district": self.world.district}
+        return _in_district(self.world.district.pk, prefix)
 
     # --- committees looking for a firm ---------------------------------------------------
 
@@ -100,20 +149,12 @@ class Moves:
         chairs = self.world.chairs
         if not chairs:
             return
-        engagements = Engagement.objects.filter(**self.district_filter())
-        upcoming = set(
-            engagements.filter(phase=EngagementPhase.UPCOMING).values_list("compound_id", flat=True)
-        )
-        pending = set(
-            Trial.objects.filter(
-                status=TrialStatus.REQUESTED, **self.district_filter()
-            ).values_list("compound_id", flat=True)
-        )
+        district_id = self.world.district.pk
+        upcoming = set(_UPCOMING_COMPOUNDS.rows(district_id))
+        pending = set(_REQUESTING_COMPOUNDS.rows(district_id))
         live = {
             compound_id: (kind, ends_on, firm_id, pk)
-            for compound_id, kind, ends_on, firm_id, pk in engagements.filter(
-                phase=EngagementPhase.LIVE
-            ).values_list("compound_id", "kind", "ends_on", "firm_id", "pk")
+            for compound_id, kind, ends_on, firm_id, pk in _LIVE_ENGAGEMENTS.rows(district_id)
         }
         for compound_id, chair in chairs.items():
             if compound_id in upcoming or compound_id in pending:
@@ -157,10 +198,7 @@ class Moves:
         return seen[1]
 
     def answer_requests(self, today: date) -> None:
-        requested = Trial.objects.filter(
-            status__in=[TrialStatus.REQUESTED, TrialStatus.ACCEPTED], **self.district_filter()
-        ).select_related("firm", "compound")
-        for trial in requested:
+        for trial in _OPEN_TRIAL_REQUESTS.rows(self.world.district.pk):
             chair = self.world.chairs.get(trial.compound_id)
             if self.rng.random() < 0.01 and chair is not None:
                 self.attempt(
@@ -271,14 +309,9 @@ class Moves:
                 )
 
     def notices(self, today: date) -> None:
-        in_force = Contract.objects.filter(
-            status__in=IN_FORCE_STATUSES, terminates_on__isnull=True, **self.district_filter()
-        )
         # One draw per contract in force; only the few that act are loaded (without the
         # PDF: the services reload what they change).
-        drawn = [
-            (pk, self.rng.random()) for pk in in_force.order_by("pk").values_list("pk", flat=True)
-        ]
+        drawn = [(pk, self.rng.random()) for pk in _CONTRACTS_IN_FORCE.rows(self.world.district.pk)]
         acting = {pk: draw for pk, draw in drawn if draw < 0.0015}
         if not acting:
             return
@@ -421,10 +454,7 @@ class Moves:
 
     def handovers(self, today: date) -> None:
         enforce = getattr(handover_services, "handover_enforce", None)
-        open_handovers = Handover.objects.filter(
-            status__in=[HandoverStatus.OPEN, HandoverStatus.REFUSED], **self.district_filter()
-        )
-        for handover in open_handovers:
+        for handover in _OPEN_HANDOVERS.rows(self.world.district.pk):
             if handover.pk not in self.handover_plan:
                 if self.rng.random() < 0.05:
                     # Runs past the deadline; some refuse outright.
