@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from market.daily import daily_rule
 from market.models import Compound, Firm
+from market.prepared import KeyedQuery
 from market.signals import firm_status_changed
 
 from .daily import each
@@ -161,17 +162,26 @@ def on_firm_status_changed(sender, firm, **kwargs):
         logger.exception("fallback take-over failed for firm %s", firm.pk)
 
 
+# Read after every engagement that ends: compiled once (market.prepared).
+_CASE_OF_ENGAGEMENT = KeyedQuery(
+    lambda engagement_id: FallbackCase.objects.filter(engagement_id=engagement_id).order_by()[:1]
+)
+
+
 @receiver(engagement_ended, dispatch_uid="fallback_after_engagement_ended")
 def on_engagement_ended(sender, engagement, **kwargs):
     """Trigger 2 without waiting for the next daily run: from the day after the last day,
     unless a successor starts then. Closing a replaced fallback case likewise."""
     try:
         if engagement.kind == EngagementKind.FALLBACK:
-            case = FallbackCase.objects.filter(engagement=engagement).first()
+            case = _CASE_OF_ENGAGEMENT.first(engagement.pk)
             if case is not None:
                 fallback_case_close(case=case, today=engagement.ended_on + timedelta(days=1))
             return
-        compound = Compound.objects.get(pk=engagement.compound_id)
-        fallback_cover_unserved(compound=compound, today=engagement.ended_on + timedelta(days=1))
+        # The service locks the compound by its id and reads it under that lock.
+        fallback_cover_unserved(
+            compound=Compound(pk=engagement.compound_id),
+            today=engagement.ended_on + timedelta(days=1),
+        )
     except Exception:
         logger.exception("fallback follow-up failed for engagement %s", engagement.pk)

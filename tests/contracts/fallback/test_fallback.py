@@ -238,6 +238,36 @@ def test_the_engagement_ended_signal_opens_the_case_at_once(
     assert case.opened_on == active_trial.ends_on + timedelta(days=1)
 
 
+def test_the_follow_up_of_an_ended_engagement_reads_its_compound_only_under_the_lock(
+    designation, backdated, active_trial
+):
+    """``on_engagement_ended`` hands the compound's id to the service, which locks it and
+    reads it under that lock: no plain read of the compound before (one statement fewer
+    after every engagement that ends)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from contracts.fallback_rules import on_engagement_ended
+
+    # Ended as the trial's end leaves it, without the receivers that follow.
+    Engagement.objects.filter(pk=active_trial.engagement_id).update(
+        phase=EngagementPhase.ENDED, ended_on=active_trial.ends_on
+    )
+    engagement = Engagement.objects.get(pk=active_trial.engagement_id)
+    with CaptureQueriesContext(connection) as queries:
+        on_engagement_ended(sender=Engagement, engagement=engagement)
+    compound_reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].split(" FROM ", 1)[-1].startswith('"market_compound"')
+    ]
+    assert len(compound_reads) == 1
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in compound_reads[0]
+    (case,) = _cases(backdated)
+    assert case.opened_on == active_trial.ends_on + timedelta(days=1)
+
+
 def test_a_successor_starting_the_next_day_means_no_fallback(
     designation, backdated, active_trial, committee_member, other_firm_offer, outgoing_admin
 ):
