@@ -70,25 +70,25 @@ def _in_district(district_id: int, prefix: str = "compound__") -> dict:
 
 
 _UPCOMING_COMPOUNDS = KeyedQuery(
-    lambda district_id: Engagement.objects.filter(
-        phase=EngagementPhase.UPCOMING, **_in_district(district_id)
+    lambda district_id: (
+        Engagement.objects.filter(phase=EngagementPhase.UPCOMING, **_in_district(district_id))
+        .order_by()
+        .values_list("compound_id", flat=True)
     )
-    .order_by()
-    .values_list("compound_id", flat=True)
 )
 _REQUESTING_COMPOUNDS = KeyedQuery(
-    lambda district_id: Trial.objects.filter(
-        status=TrialStatus.REQUESTED, **_in_district(district_id)
+    lambda district_id: (
+        Trial.objects.filter(status=TrialStatus.REQUESTED, **_in_district(district_id))
+        .order_by()
+        .values_list("compound_id", flat=True)
     )
-    .order_by()
-    .values_list("compound_id", flat=True)
 )
 _LIVE_ENGAGEMENTS = KeyedQuery(
-    lambda district_id: Engagement.objects.filter(
-        phase=EngagementPhase.LIVE, **_in_district(district_id)
+    lambda district_id: (
+        Engagement.objects.filter(phase=EngagementPhase.LIVE, **_in_district(district_id))
+        .order_by()
+        .values_list("compound_id", "kind", "ends_on", "firm_id", "pk")
     )
-    .order_by()
-    .values_list("compound_id", "kind", "ends_on", "firm_id", "pk")
 )
 _OPEN_TRIAL_REQUESTS = KeyedQuery(
     lambda district_id: Trial.objects.filter(
@@ -96,11 +96,13 @@ _OPEN_TRIAL_REQUESTS = KeyedQuery(
     ).select_related("firm", "compound")
 )
 _CONTRACTS_IN_FORCE = KeyedQuery(
-    lambda district_id: Contract.objects.filter(
-        status__in=IN_FORCE_STATUSES, terminates_on__isnull=True, **_in_district(district_id)
+    lambda district_id: (
+        Contract.objects.filter(
+            status__in=IN_FORCE_STATUSES, terminates_on__isnull=True, **_in_district(district_id)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    .order_by("pk")
-    .values_list("pk", flat=True)
 )
 _OPEN_HANDOVERS = KeyedQuery(
     lambda district_id: Handover.objects.filter(

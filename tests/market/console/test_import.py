@@ -407,9 +407,7 @@ def test_expired_uploads_are_purged(district, official):
 
 
 @pytest.mark.django_db
-def test_the_purge_is_an_idle_daily_rule_until_an_upload_has_something_to_purge(
-    district, official
-):
+def test_the_purge_is_an_idle_daily_rule_until_an_upload_has_something_to_purge(district, official):
     """Uploads rarely expire: on the other days the purge is probed like the other idle
     rules, with no transaction, record or statements of its own."""
     from contracts.daily import daily_run
