@@ -73,7 +73,7 @@ def firm_editors_sync(*, firm: Firm) -> None:
     group = Group.objects.filter(name=firm_group_name(firm)).first()
     if group is None:
         return
-    users = [m.user for m in firm.members.filter(left_on__isnull=True).select_related("user")]
+    users = [m.user for m in firm.members.active().select_related("user")]
     group.user_set.set(users)
 
 

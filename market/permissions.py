@@ -85,7 +85,7 @@ def roles_of(user) -> Roles:
             )
         ),
         firm_memberships=tuple(
-            FirmMember.objects.filter(user=user, left_on__isnull=True).select_related("firm")
+            FirmMember.objects.active().filter(user=user).select_related("firm")
         ),
         committee_seats=tuple(
             CommitteeMember.objects.filter(

@@ -152,7 +152,7 @@ def firm_for_vetting(*, firm_id: int) -> Firm:
             "districts",
             Prefetch(
                 "members",
-                queryset=FirmMember.objects.filter(left_on__isnull=True)
+                queryset=FirmMember.objects.active()
                 .select_related("user")
                 .order_by("joined_on", "pk"),
                 to_attr="active_members",

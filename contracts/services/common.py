@@ -92,9 +92,11 @@ _COMMITTEE_EMAILS = KeyedQuery(
     )
 )
 _FIRM_ADMIN_EMAILS = KeyedQuery(
-    lambda firm_id: FirmMember.objects.filter(
-        firm_id=firm_id, left_on__isnull=True, role=FirmRole.ADMIN
-    ).values_list("user__email", flat=True)
+    lambda firm_id: (
+        FirmMember.objects.active()
+        .filter(firm_id=firm_id, role=FirmRole.ADMIN)
+        .values_list("user__email", flat=True)
+    )
 )
 
 

@@ -158,6 +158,12 @@ class FirmRole(models.TextChoices):
     STAFF = "staff", _("Staff")
 
 
+class FirmMemberQuerySet(models.QuerySet):
+    def active(self):
+        """Staff still with the firm: the member has not left."""
+        return self.filter(left_on__isnull=True)
+
+
 class FirmMember(models.Model):
     firm = models.ForeignKey(
         Firm, on_delete=models.CASCADE, related_name="members", verbose_name=_("firm")
@@ -175,6 +181,8 @@ class FirmMember(models.Model):
     is_signer = models.BooleanField(_("authorised signer"), default=False)
     joined_on = models.DateField(_("joined on"), default=timezone.localdate)
     left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    objects = FirmMemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("firm member")

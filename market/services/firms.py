@@ -339,7 +339,7 @@ def firm_revoke(*, firm: Firm, actor, reason: str) -> Firm:
 def firm_add_member(
     *, firm: Firm, user, role: str = FirmRole.STAFF, is_signer: bool = False, actor=None
 ) -> FirmMember:
-    if firm.members.filter(user=user, left_on__isnull=True).exists():
+    if firm.members.active().filter(user=user).exists():
         raise ValidationError(FIRM_STAFF_ALREADY % {"email": user.email}, code="exists")
     member = FirmMember.objects.create(firm=firm, user=user, role=role, is_signer=is_signer)
     event_record(
@@ -359,7 +359,7 @@ def firm_staff_invite(*, actor, firm: Firm, email: str, role: str = FirmRole.STA
     """A firm admin invites a colleague by e-mail."""
     require(can_manage_firm_staff(actor, firm))
     email = email.strip().lower()
-    if firm.members.filter(user__email__iexact=email, left_on__isnull=True).exists():
+    if firm.members.active().filter(user__email__iexact=email).exists():
         raise ValidationError({"email": FIRM_STAFF_ALREADY % {"email": email}})
     return invitation_create(
         actor=actor, kind=InvitationKind.FIRM, email=email, firm=firm, firm_role=role

@@ -212,7 +212,7 @@ def _attach_role(invitation: Invitation, user) -> None:
     if invitation.kind == InvitationKind.FIRM:
         from .firms import firm_add_member
 
-        if not invitation.firm.members.filter(user=user, left_on__isnull=True).exists():
+        if not invitation.firm.members.active().filter(user=user).exists():
             firm_add_member(
                 firm=invitation.firm, user=user, role=invitation.firm_role or "staff", actor=user
             )

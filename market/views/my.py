@@ -100,7 +100,7 @@ def _firm_page(request, firm, invite_form, status=200):
         "market/my_firm.html",
         {
             "firm": firm,
-            "members": firm.members.filter(left_on__isnull=True).select_related("user"),
+            "members": firm.members.active().select_related("user"),
             "pending_invitations": firm.invitations.filter(
                 accepted_at__isnull=True, revoked_at__isnull=True
             ),
