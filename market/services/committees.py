@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Committee, CommitteeMember, CommitteeRole, Compound, InvitationKind
 from ..models.compounds import CommitteeKind
 from ..permissions import can_manage_committee, can_register_committee, require
+from .compounds import lock_compound
 from .events import event_record
 from .invitations import invitation_create
 
@@ -85,11 +86,7 @@ def committee_register(
     member an invitation. The chair signs unless another member is authorised."""
     if actor is not None:
         require(can_register_committee(actor, compound))
-    compound = (
-        Compound.objects.select_for_update()
-        .select_related("street_office__district")
-        .get(pk=compound.pk)
-    )
+    compound = lock_compound(compound.pk)
     if compound.committees.filter(dissolved_on__isnull=True).exists():
         raise ValidationError(
             COMPOUND_HAS_COMMITTEE, code="exists", params={"compound": compound.name}

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from market.models import Compound
 from market.permissions import can_manage_household_codes, require
+from market.services.compounds import lock_compound
 from market.services.events import event_record
 
 from ..models import HouseholdCode
@@ -99,7 +100,7 @@ def household_codes_issue(
     """Issue a code to each household; returns (row, plain code) pairs for the printable
     sheet. The plain codes are never stored."""
     require(can_manage_household_codes(actor, compound))
-    compound = Compound.objects.select_for_update().get(pk=compound.pk)
+    compound = lock_compound(compound.pk)
     taken = sorted(
         HouseholdCode.objects.filter(
             compound=compound, household__in=households, revoked_at__isnull=True

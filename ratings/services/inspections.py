@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from market.models import Compound
 from market.permissions import can_manage_household_codes, require
 from market.selectors import fee_grade_for
+from market.services.compounds import lock_compound
 from market.services.events import event_record
 
 from ..models import CHECK_POINTS, CheckResult, Inspection, InspectionPhoto
@@ -54,7 +55,7 @@ def inspection_record(
     with ``market.uploads.validate_upload``."""
     require(can_manage_household_codes(actor, compound))
     today = today or timezone.localdate()
-    Compound.objects.select_for_update().get(pk=compound.pk)
+    lock_compound(compound.pk)
     engagement, grade, standard = inspection_checklist(compound=compound, on=today)
     if len(results) != len(standard) or any(r not in CheckResult.values for r in results):
         raise ValidationError(RESULT_MISSING)
