@@ -139,8 +139,7 @@ class Compound(models.Model):
 
     @property
     def current_committee(self):
-        committees = _CURRENT_COMMITTEE.rows(self.pk)
-        return committees[0] if committees else None
+        return _CURRENT_COMMITTEE.first(self.pk)
 
     @property
     def is_served(self) -> bool:
